@@ -1,0 +1,381 @@
+// Package profiles is the customer profile: who the customer is to the
+// business (segments, tenure, products, value tier), what they allow
+// (marketing consent per channel), what is going on in their life (life
+// events), how recent contacts went, and which offers they saw lately. It
+// holds no raw phone number or email: only identity keys.
+package profiles
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/conduit-cx/conduit/shared/apperr"
+	"github.com/conduit-cx/conduit/shared/identity"
+)
+
+// Channels a contact or a consent can be about.
+const (
+	ChannelVoice = "voice"
+	ChannelChat  = "chat"
+	ChannelTask  = "task"
+	ChannelEmail = "email"
+	ChannelSMS   = "sms"
+	// ChannelAll in a consent covers every channel.
+	ChannelAll = "all"
+)
+
+// Channels lists the contact channels Conduit knows.
+var Channels = []string{ChannelVoice, ChannelChat, ChannelTask, ChannelEmail, ChannelSMS}
+
+// Value tiers, lowest first.
+var ValueTiers = []string{"standard", "silver", "gold", "platinum"}
+
+// Consent states.
+const (
+	ConsentOptIn  = "opt_in"
+	ConsentOptOut = "opt_out"
+)
+
+// Sentiments as Contact Lens reports them, lower-cased.
+const (
+	SentimentPositive = "positive"
+	SentimentNeutral  = "neutral"
+	SentimentMixed    = "mixed"
+	SentimentNegative = "negative"
+)
+
+// Bounds that keep a profile item small and the offer path fast.
+const (
+	MaxRecentOffers   = 50
+	MaxRecentContacts = 20
+	MaxLifeEvents     = 20
+	RecentWindow      = 90 * 24 * time.Hour
+)
+
+// Profile is one customer.
+type Profile struct {
+	ID      string `json:"id" dynamo:"id"`
+	Version int    `json:"version" dynamo:"version"`
+	// Identities are keyed hashes of the customer's phone numbers, emails,
+	// customer id and social handles.
+	Identities    []identity.Key     `json:"identities" dynamo:"identities"`
+	Segments      []string           `json:"segments" dynamo:"segments"`
+	CustomerSince time.Time          `json:"customerSince" dynamo:"customerSince"`
+	Products      []string           `json:"products" dynamo:"products"`
+	ValueTier     string             `json:"valueTier" dynamo:"valueTier"`
+	Language      string             `json:"language,omitempty" dynamo:"language,omitempty"`
+	Consent       map[string]Consent `json:"consent" dynamo:"consent"`
+	LifeEvents    []LifeEvent        `json:"lifeEvents" dynamo:"lifeEvents"`
+	// Sentiment is the last overall customer sentiment seen on a contact.
+	LastSentiment   string    `json:"lastSentiment,omitempty" dynamo:"lastSentiment,omitempty"`
+	LastSentimentAt time.Time `json:"lastSentimentAt,omitzero" dynamo:"lastSentimentAt,omitempty"`
+	// RecentContacts feed the repeat-contact check of the empathy gate and FCR.
+	RecentContacts []ContactSummary `json:"recentContacts" dynamo:"recentContacts"`
+	ContactCount   int              `json:"contactCount" dynamo:"contactCount"`
+	// RecentOffers feed the contact policies (frequency caps, suppression after decline).
+	RecentOffers []Exposure `json:"recentOffers" dynamo:"recentOffers"`
+	// Voice holds voice-of-customer signals: surveys, social posts.
+	Voice     VoiceSignals `json:"voice" dynamo:"voice"`
+	CreatedAt time.Time    `json:"createdAt" dynamo:"createdAt"`
+	UpdatedAt time.Time    `json:"updatedAt" dynamo:"updatedAt"`
+}
+
+// Consent is the customer's marketing consent on one channel.
+type Consent struct {
+	Status    string    `json:"status" dynamo:"status"`
+	UpdatedAt time.Time `json:"updatedAt" dynamo:"updatedAt"`
+	Source    string    `json:"source,omitempty" dynamo:"source,omitempty"`
+}
+
+// LifeEvent is something that happened in the customer's life and changes
+// what is worth offering: a move, a marriage, a new baby, a new job.
+type LifeEvent struct {
+	Kind      string    `json:"kind" dynamo:"kind"`
+	At        time.Time `json:"at" dynamo:"at"`
+	Source    string    `json:"source,omitempty" dynamo:"source,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt,omitzero" dynamo:"expiresAt,omitempty"`
+}
+
+// ContactSummary is what a later decision needs of an earlier contact.
+type ContactSummary struct {
+	ContactID string    `json:"contactId" dynamo:"contactId"`
+	At        time.Time `json:"at" dynamo:"at"`
+	Channel   string    `json:"channel,omitempty" dynamo:"channel,omitempty"`
+	Queue     string    `json:"queue,omitempty" dynamo:"queue,omitempty"`
+	// Issue is the reason of the contact (an intent or a category), used to
+	// find repeat contacts about the same issue.
+	Issue     string `json:"issue,omitempty" dynamo:"issue,omitempty"`
+	Sentiment string `json:"sentiment,omitempty" dynamo:"sentiment,omitempty"`
+	Resolved  bool   `json:"resolved" dynamo:"resolved"`
+}
+
+// Exposure is one offer decision for this customer and what came of it.
+type Exposure struct {
+	DecisionID string    `json:"decisionId" dynamo:"decisionId"`
+	OfferID    string    `json:"offerId" dynamo:"offerId"`
+	CampaignID string    `json:"campaignId,omitempty" dynamo:"campaignId,omitempty"`
+	At         time.Time `json:"at" dynamo:"at"`
+	// Holdout exposures were decided but not shown.
+	Holdout bool `json:"holdout" dynamo:"holdout"`
+	// Outcome is accepted, declined, later, or empty while none came.
+	Outcome   string    `json:"outcome,omitempty" dynamo:"outcome,omitempty"`
+	OutcomeAt time.Time `json:"outcomeAt,omitzero" dynamo:"outcomeAt,omitempty"`
+}
+
+// VoiceSignals are the customer's recent voice-of-customer signals.
+type VoiceSignals struct {
+	LastSurveyScore   int       `json:"lastSurveyScore,omitempty" dynamo:"lastSurveyScore,omitempty"`
+	LastSurveyAt      time.Time `json:"lastSurveyAt,omitzero" dynamo:"lastSurveyAt,omitempty"`
+	LastSocialTopic   string    `json:"lastSocialTopic,omitempty" dynamo:"lastSocialTopic,omitempty"`
+	LastSocialRoute   string    `json:"lastSocialRoute,omitempty" dynamo:"lastSocialRoute,omitempty"`
+	LastSocialAt      time.Time `json:"lastSocialAt,omitzero" dynamo:"lastSocialAt,omitempty"`
+	ComplaintOpenedAt time.Time `json:"complaintOpenedAt,omitzero" dynamo:"complaintOpenedAt,omitempty"`
+}
+
+// ConsentFor reports the marketing consent for a channel: a channel's own
+// entry wins over the "all" entry; an unknown channel falls back to "all".
+func (p Profile) ConsentFor(channel string) (Consent, bool) {
+	if c, ok := p.Consent[channel]; ok {
+		return c, true
+	}
+	c, ok := p.Consent[ChannelAll]
+	return c, ok
+}
+
+// OptedOut reports whether the customer refused marketing on the channel.
+func (p Profile) OptedOut(channel string) bool {
+	c, ok := p.ConsentFor(channel)
+	return ok && c.Status == ConsentOptOut
+}
+
+// TenureMonths is how long the customer has been one, in whole months.
+func (p Profile) TenureMonths(now time.Time) int {
+	if p.CustomerSince.IsZero() || now.Before(p.CustomerSince) {
+		return 0
+	}
+	y, m, _ := now.Date()
+	sy, sm, _ := p.CustomerSince.Date()
+	months := (y-sy)*12 + int(m-sm)
+	if now.Day() < p.CustomerSince.Day() {
+		months--
+	}
+	return max(months, 0)
+}
+
+// ActiveLifeEvents are the life events that have not expired at now.
+func (p Profile) ActiveLifeEvents(now time.Time) []LifeEvent {
+	var out []LifeEvent
+	for _, e := range p.LifeEvents {
+		if e.ExpiresAt.IsZero() || now.Before(e.ExpiresAt) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// AddLifeEvent records a life event once per kind (the newest wins) and
+// keeps the list bounded.
+func (p *Profile) AddLifeEvent(e LifeEvent) {
+	p.LifeEvents = slices.DeleteFunc(p.LifeEvents, func(x LifeEvent) bool { return x.Kind == e.Kind && !x.At.After(e.At) })
+	if slices.ContainsFunc(p.LifeEvents, func(x LifeEvent) bool { return x.Kind == e.Kind }) {
+		return
+	}
+	p.LifeEvents = append(p.LifeEvents, e)
+	slices.SortFunc(p.LifeEvents, func(a, b LifeEvent) int { return b.At.Compare(a.At) })
+	if len(p.LifeEvents) > MaxLifeEvents {
+		p.LifeEvents = p.LifeEvents[:MaxLifeEvents]
+	}
+}
+
+// RecordContact adds or replaces a contact summary, newest first, bounded.
+func (p *Profile) RecordContact(c ContactSummary) {
+	i := slices.IndexFunc(p.RecentContacts, func(x ContactSummary) bool { return x.ContactID == c.ContactID })
+	if i >= 0 {
+		p.RecentContacts[i] = c
+	} else {
+		p.RecentContacts = append(p.RecentContacts, c)
+		p.ContactCount++
+	}
+	slices.SortStableFunc(p.RecentContacts, func(a, b ContactSummary) int { return b.At.Compare(a.At) })
+	if len(p.RecentContacts) > MaxRecentContacts {
+		p.RecentContacts = p.RecentContacts[:MaxRecentContacts]
+	}
+}
+
+// RecordExposure adds an offer decision, newest first, dropping entries
+// older than RecentWindow and beyond MaxRecentOffers.
+func (p *Profile) RecordExposure(e Exposure, now time.Time) {
+	if slices.ContainsFunc(p.RecentOffers, func(x Exposure) bool { return x.DecisionID == e.DecisionID }) {
+		return
+	}
+	p.RecentOffers = append(p.RecentOffers, e)
+	p.RecentOffers = PruneExposures(p.RecentOffers, now)
+}
+
+// PruneExposures sorts newest first and keeps the recent, bounded tail.
+func PruneExposures(list []Exposure, now time.Time) []Exposure {
+	slices.SortStableFunc(list, func(a, b Exposure) int { return b.At.Compare(a.At) })
+	cut := now.Add(-RecentWindow)
+	list = slices.DeleteFunc(list, func(x Exposure) bool { return x.At.Before(cut) })
+	if len(list) > MaxRecentOffers {
+		list = list[:MaxRecentOffers]
+	}
+	return list
+}
+
+// RecordOutcome sets the outcome of an earlier exposure; false when the
+// decision is not among the recent offers.
+func (p *Profile) RecordOutcome(decisionID, outcome string, at time.Time) bool {
+	for i := range p.RecentOffers {
+		if p.RecentOffers[i].DecisionID == decisionID {
+			p.RecentOffers[i].Outcome, p.RecentOffers[i].OutcomeAt = outcome, at
+			return true
+		}
+	}
+	return false
+}
+
+// Input is what a marketer or an integration sends to create or change a
+// profile. Raw identities are hashed on the way in and never stored.
+type Input struct {
+	Phone         string             `json:"phone,omitempty"`
+	Email         string             `json:"email,omitempty"`
+	CustomerID    string             `json:"customerId,omitempty"`
+	Segments      []string           `json:"segments,omitempty"`
+	CustomerSince *time.Time         `json:"customerSince,omitempty"`
+	Products      []string           `json:"products,omitempty"`
+	ValueTier     string             `json:"valueTier,omitempty"`
+	Language      string             `json:"language,omitempty"`
+	Consent       map[string]Consent `json:"consent,omitempty"`
+	LifeEvents    []LifeEvent        `json:"lifeEvents,omitempty"`
+	// Version is the version the caller last read; required on update.
+	Version *int `json:"version,omitempty"`
+}
+
+// Build validates in and returns the identity keys and a profile with the
+// input's fields (ID, version and times are the caller's to set). Every
+// problem is reported at once.
+func (in Input) Build(h identity.Hasher, now time.Time) (Profile, error) {
+	var problems apperr.Problems
+	var p Profile
+	add := func(k identity.Key, err error) {
+		if err != nil {
+			if ps, ok := apperr.AsProblems(err); ok {
+				problems = append(problems, ps...)
+			}
+			return
+		}
+		p.Identities = append(p.Identities, k)
+	}
+	if in.Phone != "" {
+		add(h.Phone(in.Phone))
+	}
+	if in.Email != "" {
+		add(h.Email(in.Email))
+	}
+	if in.CustomerID != "" {
+		add(h.CustomerID(in.CustomerID))
+	}
+	if len(p.Identities) == 0 && len(problems) == 0 {
+		problems.Add("phone", "a profile needs at least one of phone, email or customerId")
+	}
+	p.Segments = cleanList(&problems, "segments", in.Segments, 50)
+	p.Products = cleanList(&problems, "products", in.Products, 100)
+	if in.CustomerSince != nil {
+		if in.CustomerSince.After(now) {
+			problems.Add("customerSince", "must not be in the future")
+		}
+		p.CustomerSince = in.CustomerSince.UTC()
+	}
+	p.ValueTier = in.ValueTier
+	if p.ValueTier == "" {
+		p.ValueTier = ValueTiers[0]
+	} else if !slices.Contains(ValueTiers, p.ValueTier) {
+		problems.Add("valueTier", "must be one of %s", strings.Join(ValueTiers, ", "))
+	}
+	if in.Language != "" && !validLanguage(in.Language) {
+		problems.Add("language", "must be a language tag such as en-US")
+	}
+	p.Language = in.Language
+	p.Consent = map[string]Consent{}
+	for ch, c := range in.Consent {
+		if ch != ChannelAll && !slices.Contains(Channels, ch) {
+			problems.Add("consent."+ch, "is not a channel; use one of %s or all", strings.Join(Channels, ", "))
+			continue
+		}
+		if c.Status != ConsentOptIn && c.Status != ConsentOptOut {
+			problems.Add("consent."+ch+".status", "must be %s or %s", ConsentOptIn, ConsentOptOut)
+			continue
+		}
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = now
+		}
+		p.Consent[ch] = c
+	}
+	for i, e := range in.LifeEvents {
+		if !validToken(e.Kind) {
+			problems.Add(fieldIndex("lifeEvents", i, "kind"), "must be 1-40 lower-case letters, digits or _")
+		}
+		if e.At.IsZero() {
+			problems.Add(fieldIndex("lifeEvents", i, "at"), "is required")
+		}
+		if !e.ExpiresAt.IsZero() && e.ExpiresAt.Before(e.At) {
+			problems.Add(fieldIndex("lifeEvents", i, "expiresAt"), "must be after at")
+		}
+		p.AddLifeEvent(e)
+	}
+	return p, problems.Err()
+}
+
+func cleanList(problems *apperr.Problems, field string, in []string, limit int) []string {
+	if len(in) > limit {
+		problems.Add(field, "has %d entries; at most %d", len(in), limit)
+	}
+	out := make([]string, 0, len(in))
+	for i, s := range in {
+		if !validToken(s) {
+			problems.Add(fieldIndex(field, i, ""), "must be 1-40 lower-case letters, digits or _")
+			continue
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func fieldIndex(field string, i int, sub string) string {
+	f := field + "[" + strconv.Itoa(i) + "]"
+	if sub != "" {
+		f += "." + sub
+	}
+	return f
+}
+
+// validToken accepts the short machine names used for segments, products
+// and life events.
+func validToken(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func validLanguage(s string) bool {
+	if len(s) < 2 || len(s) > 12 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
