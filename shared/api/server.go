@@ -15,6 +15,7 @@ import (
 
 	"github.com/akrylysov/algnhsa"
 
+	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/logging"
 )
 
@@ -25,8 +26,14 @@ const MaxBodyBytes = 256 << 10
 // declared next to the handlers that use it.
 type Deps struct {
 	Profiles ProfileStore
-	Clock    func() time.Time
-	Log      *slog.Logger
+	// Identity hashes the phone numbers, emails and customer ids of
+	// requests; the raw values go no further.
+	Identity identity.Hasher
+	// Erasers remove what other stores hold about an erased profile
+	// (contacts, offer history); each runs on every erasure request.
+	Erasers []Eraser
+	Clock   func() time.Time
+	Log     *slog.Logger
 }
 
 // Route is one registered operation and the scopes that may call it.

@@ -6,6 +6,9 @@
 package profiles
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,13 +59,19 @@ const (
 
 // Profile is one customer.
 type Profile struct {
-	ID      string `json:"id" dynamo:"id"`
-	Version int    `json:"version" dynamo:"version"`
+	ID string `json:"id" dynamo:"id"`
+	// Version counts the edits people made (API updates, consent changes);
+	// an edit must name the version it read (optimistic locking).
+	Version int `json:"version" dynamo:"version"`
+	// Revision counts every write, by people and by machines (decisions,
+	// outcomes, contact records, speech). The store makes each write
+	// conditional on it, so no write is lost to a concurrent one. Never shown.
+	Revision int `json:"-" dynamo:"revision"`
 	// Identities are keyed hashes of the customer's phone numbers, emails,
 	// customer id and social handles.
 	Identities    []identity.Key     `json:"identities" dynamo:"identities"`
 	Segments      []string           `json:"segments" dynamo:"segments"`
-	CustomerSince time.Time          `json:"customerSince" dynamo:"customerSince"`
+	CustomerSince time.Time          `json:"customerSince,omitzero" dynamo:"customerSince,omitempty"`
 	Products      []string           `json:"products" dynamo:"products"`
 	ValueTier     string             `json:"valueTier" dynamo:"valueTier"`
 	Language      string             `json:"language,omitempty" dynamo:"language,omitempty"`
@@ -86,7 +95,10 @@ type Profile struct {
 type Consent struct {
 	Status    string    `json:"status" dynamo:"status"`
 	UpdatedAt time.Time `json:"updatedAt" dynamo:"updatedAt"`
-	Source    string    `json:"source,omitempty" dynamo:"source,omitempty"`
+	// Source is where the customer said it: call, chat, web, import...
+	Source string `json:"source,omitempty" dynamo:"source,omitempty"`
+	// UpdatedBy is who recorded it (the caller's subject), for audits.
+	UpdatedBy string `json:"updatedBy,omitempty" dynamo:"updatedBy,omitempty"`
 }
 
 // LifeEvent is something that happened in the customer's life and changes
@@ -134,14 +146,49 @@ type VoiceSignals struct {
 	ComplaintOpenedAt time.Time `json:"complaintOpenedAt,omitzero" dynamo:"complaintOpenedAt,omitempty"`
 }
 
-// ConsentFor reports the marketing consent for a channel: a channel's own
-// entry wins over the "all" entry; an unknown channel falls back to "all".
+// ConsentFor reports the marketing consent for a channel: the newer of the
+// channel's own entry and the "all" entry wins (the customer's latest word),
+// the channel's own on a tie; an unknown channel falls back to "all".
 func (p Profile) ConsentFor(channel string) (Consent, bool) {
-	if c, ok := p.Consent[channel]; ok {
-		return c, true
+	own, hasOwn := p.Consent[channel]
+	all, hasAll := p.Consent[ChannelAll]
+	switch {
+	case hasOwn && hasAll && all.UpdatedAt.After(own.UpdatedAt):
+		return all, true
+	case hasOwn:
+		return own, true
 	}
-	c, ok := p.Consent[ChannelAll]
-	return c, ok
+	return all, hasAll
+}
+
+// SetConsent records the customer's marketing choices, channel by channel
+// ("all" for every channel), said through source and recorded by by at at.
+// Nothing changes unless every choice is valid.
+func (p *Profile) SetConsent(choices map[string]string, source, by string, at time.Time) error {
+	var problems apperr.Problems
+	if len(choices) == 0 {
+		problems.Add("consent", "needs at least one channel, e.g. {\"sms\":\"opt_out\"}")
+	}
+	for _, ch := range slices.Sorted(maps.Keys(choices)) {
+		if ch != ChannelAll && !slices.Contains(Channels, ch) {
+			problems.Add("consent."+ch, "is not a channel; use one of %s or all", strings.Join(Channels, ", "))
+		} else if st := choices[ch]; st != ConsentOptIn && st != ConsentOptOut {
+			problems.Add("consent."+ch, "must be %s or %s", ConsentOptIn, ConsentOptOut)
+		}
+	}
+	if !validToken(source) {
+		problems.Add("source", "is required: where the customer said it, 1-40 lower-case letters, digits or _ (e.g. call, web)")
+	}
+	if err := problems.Err(); err != nil {
+		return err
+	}
+	if p.Consent == nil {
+		p.Consent = map[string]Consent{}
+	}
+	for ch, st := range choices {
+		p.Consent[ch] = Consent{Status: st, UpdatedAt: at.UTC(), Source: source, UpdatedBy: by}
+	}
+	return nil
 }
 
 // OptedOut reports whether the customer refused marketing on the channel.
@@ -254,79 +301,158 @@ type Input struct {
 	Version *int `json:"version,omitempty"`
 }
 
-// Build validates in and returns the identity keys and a profile with the
-// input's fields (ID, version and times are the caller's to set). Every
-// problem is reported at once.
+// Build validates in for a new profile and returns a profile with the
+// input's fields and identity keys (ID, version and times are the caller's
+// to set). Every problem is reported at once.
 func (in Input) Build(h identity.Hasher, now time.Time) (Profile, error) {
-	var problems apperr.Problems
 	var p Profile
-	add := func(k identity.Key, err error) {
+	err := in.apply(h, now, &p, true)
+	return p, err
+}
+
+// Apply changes p by the fields in names: a field left out keeps its value,
+// so a caller that never saw the raw phone or email can still edit the rest.
+// A phone, email or customer id replaces the identity of that kind. Consent
+// is not changed here (SetConsent records who and when). Nothing changes
+// unless the whole input is valid.
+func (in Input) Apply(h identity.Hasher, now time.Time, p *Profile) error {
+	next := p.Clone()
+	if err := in.apply(h, now, &next, false); err != nil {
+		return err
+	}
+	*p = next
+	return nil
+}
+
+func (in Input) apply(h identity.Hasher, now time.Time, p *Profile, create bool) error {
+	var problems apperr.Problems
+	setIdentity := func(k identity.Key, err error) {
 		if err != nil {
 			if ps, ok := apperr.AsProblems(err); ok {
 				problems = append(problems, ps...)
 			}
 			return
 		}
+		p.Identities = slices.DeleteFunc(p.Identities, func(x identity.Key) bool { return x.Kind() == k.Kind() })
 		p.Identities = append(p.Identities, k)
 	}
 	if in.Phone != "" {
-		add(h.Phone(in.Phone))
+		setIdentity(h.Phone(in.Phone))
 	}
 	if in.Email != "" {
-		add(h.Email(in.Email))
+		setIdentity(h.Email(in.Email))
 	}
 	if in.CustomerID != "" {
-		add(h.CustomerID(in.CustomerID))
+		setIdentity(h.CustomerID(in.CustomerID))
 	}
-	if len(p.Identities) == 0 && len(problems) == 0 {
+	if create && len(p.Identities) == 0 && len(problems) == 0 {
 		problems.Add("phone", "a profile needs at least one of phone, email or customerId")
 	}
-	p.Segments = cleanList(&problems, "segments", in.Segments, 50)
-	p.Products = cleanList(&problems, "products", in.Products, 100)
+	if create && in.Version != nil {
+		problems.Add("version", "is set by Conduit when the profile is created; send it only on updates")
+	}
+	if create || in.Segments != nil {
+		p.Segments = cleanList(&problems, "segments", in.Segments, 50)
+	}
+	if create || in.Products != nil {
+		p.Products = cleanList(&problems, "products", in.Products, 100)
+	}
 	if in.CustomerSince != nil {
 		if in.CustomerSince.After(now) {
 			problems.Add("customerSince", "must not be in the future")
 		}
 		p.CustomerSince = in.CustomerSince.UTC()
 	}
-	p.ValueTier = in.ValueTier
-	if p.ValueTier == "" {
-		p.ValueTier = ValueTiers[0]
-	} else if !slices.Contains(ValueTiers, p.ValueTier) {
+	switch {
+	case in.ValueTier != "" && !slices.Contains(ValueTiers, in.ValueTier):
 		problems.Add("valueTier", "must be one of %s", strings.Join(ValueTiers, ", "))
+	case in.ValueTier != "":
+		p.ValueTier = in.ValueTier
+	case create:
+		p.ValueTier = ValueTiers[0]
 	}
-	if in.Language != "" && !validLanguage(in.Language) {
-		problems.Add("language", "must be a language tag such as en-US")
+	if in.Language != "" {
+		if !validLanguage(in.Language) {
+			problems.Add("language", "must be a language tag such as en-US")
+		}
+		p.Language = in.Language
 	}
-	p.Language = in.Language
-	p.Consent = map[string]Consent{}
-	for ch, c := range in.Consent {
-		if ch != ChannelAll && !slices.Contains(Channels, ch) {
-			problems.Add("consent."+ch, "is not a channel; use one of %s or all", strings.Join(Channels, ", "))
-			continue
+	switch {
+	case create:
+		p.Consent = map[string]Consent{}
+		for _, ch := range slices.Sorted(maps.Keys(in.Consent)) {
+			c := in.Consent[ch]
+			if ch != ChannelAll && !slices.Contains(Channels, ch) {
+				problems.Add("consent."+ch, "is not a channel; use one of %s or all", strings.Join(Channels, ", "))
+				continue
+			}
+			if c.Status != ConsentOptIn && c.Status != ConsentOptOut {
+				problems.Add("consent."+ch+".status", "must be %s or %s", ConsentOptIn, ConsentOptOut)
+				continue
+			}
+			if c.UpdatedAt.IsZero() {
+				c.UpdatedAt = now
+			} else if c.UpdatedAt.After(now) {
+				problems.Add("consent."+ch+".updatedAt", "must not be in the future")
+			}
+			c.UpdatedAt = c.UpdatedAt.UTC()
+			p.Consent[ch] = c
 		}
-		if c.Status != ConsentOptIn && c.Status != ConsentOptOut {
-			problems.Add("consent."+ch+".status", "must be %s or %s", ConsentOptIn, ConsentOptOut)
-			continue
-		}
-		if c.UpdatedAt.IsZero() {
-			c.UpdatedAt = now
-		}
-		p.Consent[ch] = c
+	case in.Consent != nil:
+		problems.Add("consent", "is changed through the consent operation, which records who changed it and when")
 	}
-	for i, e := range in.LifeEvents {
-		if !validToken(e.Kind) {
-			problems.Add(fieldIndex("lifeEvents", i, "kind"), "must be 1-40 lower-case letters, digits or _")
+	if create || in.LifeEvents != nil {
+		p.LifeEvents = nil
+		for i, e := range in.LifeEvents {
+			if !validToken(e.Kind) {
+				problems.Add(fieldIndex("lifeEvents", i, "kind"), "must be 1-40 lower-case letters, digits or _")
+			}
+			if e.At.IsZero() {
+				problems.Add(fieldIndex("lifeEvents", i, "at"), "is required")
+			}
+			if !e.ExpiresAt.IsZero() && e.ExpiresAt.Before(e.At) {
+				problems.Add(fieldIndex("lifeEvents", i, "expiresAt"), "must be after at")
+			}
+			e.At, e.ExpiresAt = e.At.UTC(), e.ExpiresAt.UTC()
+			p.AddLifeEvent(e)
 		}
-		if e.At.IsZero() {
-			problems.Add(fieldIndex("lifeEvents", i, "at"), "is required")
-		}
-		if !e.ExpiresAt.IsZero() && e.ExpiresAt.Before(e.At) {
-			problems.Add(fieldIndex("lifeEvents", i, "expiresAt"), "must be after at")
-		}
-		p.AddLifeEvent(e)
 	}
-	return p, problems.Err()
+	return problems.Err()
+}
+
+// Clone is a deep copy: changing the clone's lists leaves p alone.
+func (p Profile) Clone() Profile {
+	c := p
+	c.Identities = slices.Clone(p.Identities)
+	c.Segments = slices.Clone(p.Segments)
+	c.Products = slices.Clone(p.Products)
+	c.Consent = maps.Clone(p.Consent)
+	c.LifeEvents = slices.Clone(p.LifeEvents)
+	c.RecentContacts = slices.Clone(p.RecentContacts)
+	c.RecentOffers = slices.Clone(p.RecentOffers)
+	return c
+}
+
+// NewID returns a fresh profile id: "p" and 20 hex digits, unguessable and
+// free of personal data.
+func NewID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return "p" + hex.EncodeToString(b[:])
+}
+
+// ValidID reports whether id has the shape of a profile id, so a stray path
+// never reaches the table.
+func ValidID(id string) bool {
+	if len(id) < 2 || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func cleanList(problems *apperr.Problems, field string, in []string, limit int) []string {
