@@ -3,7 +3,9 @@ package connect
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
+	"strings"
 
 	"github.com/conduit-cx/conduit/shared/apperr"
 )
@@ -150,7 +152,7 @@ func (c *ContactData) UnmarshalJSON(b []byte) error {
 		CustomerEndpoint endpointField `json:"CustomerEndpoint"`
 	}{plain: (*plain)(c)}
 	if err := json.Unmarshal(b, &w); err != nil {
-		return err
+		return unembed(err)
 	}
 	c.Queue, c.QueueNull = w.Queue.q, w.Queue.null
 	c.CustomerEndpoint, c.CustomerEndpointNull = w.CustomerEndpoint.e, w.CustomerEndpoint.null
@@ -178,6 +180,16 @@ func (c ContactData) MarshalJSON() ([]byte, error) {
 		w.CustomerEndpoint = json.RawMessage("null")
 	}
 	return json.Marshal(w)
+}
+
+// unembed drops the embedded alias type's name that encoding/json puts in
+// the field path of an error ("plain.Attributes" becomes "Attributes").
+func unembed(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		te.Field = strings.TrimPrefix(te.Field, "plain.")
+	}
+	return err
 }
 
 type queueField struct {

@@ -58,8 +58,9 @@ func newResponse(budget int, pairs []Pair) (Response, []Trim) {
 			continue
 		}
 		v := strings.ToValidUTF8(p.Value, "\uFFFD")
-		// "key":"value" plus a comma before every pair but the first.
-		overhead := encodedLen(p.Key) + 5
+		// "key":"value" is the key, the value and 5 bytes of quotes and
+		// colon, plus a comma before every pair but the first.
+		overhead := encodedLen(p.Key) + 6
 		if len(r) == 0 {
 			overhead--
 		}
@@ -104,7 +105,7 @@ func (r Response) Size() int {
 	n := 2
 	first := true
 	for k, v := range r {
-		n += encodedLen(k) + encodedLen(v) + 5
+		n += encodedLen(k) + encodedLen(v) + 6
 		if first {
 			n--
 			first = false
