@@ -193,7 +193,7 @@ func issuesOf(source string, iss *cel.Issues) []Issue {
 }
 
 // cleanMessage drops CEL's container note, which means nothing to a
-// marketer ("undeclared reference to 'x' (in container ”)").
+// marketer (the "in container" note after an undeclared reference).
 func cleanMessage(m string) string {
 	// The parser's list of expected tokens is noise for a marketer.
 	if i := strings.Index(m, " expecting {"); i > 0 {
