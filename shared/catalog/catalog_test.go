@@ -16,9 +16,9 @@ func validOffer() OfferSpec {
 		Name: "Fibre 1 Gbit upgrade", CampaignID: "fibre-upgrade", Channels: []string{"voice", "chat"},
 		ValidFrom: now, ValidTo: now.AddDate(0, 3, 0), Value: Money{Amount: "120.00", Currency: "EUR"},
 		BusinessLever: 1, PriorityWeight: 1,
-		Eligibility: `"broadband" in profile.segments && contact.intent == "high_bill"`,
-		Intents:     []string{"high_bill"},
-		Caps:        Caps{PerCustomer: PerCustomerCap{Max: 1, WindowDays: 30}, Global: 5000},
+		Eligibility:                 `"broadband" in profile.segments && contact.intent == "high_bill"`,
+		Intents:                     []string{"high_bill"},
+		Caps:                        Caps{PerCustomer: PerCustomerCap{Max: 1, WindowDays: 30}, Global: 5000},
 		SuppressionDaysAfterDecline: 60,
 		Content: Content{
 			Pitch: "Twice the speed for €5 less than you pay now.", Script: "Could I show you a faster plan?",
