@@ -208,10 +208,11 @@ func (f *queueField) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return err
 		}
-		f.q = &Queue{Name: s}
+		f.q, f.null = &Queue{Name: s}, false
 		return nil
 	}
-	f.q = new(Queue)
+	// A later key (JSON allows repeats, in any casing) replaces an earlier one.
+	f.q, f.null = new(Queue), false
 	return json.Unmarshal(b, f.q)
 }
 
@@ -225,7 +226,7 @@ func (f *endpointField) UnmarshalJSON(b []byte) error {
 		f.e, f.null = nil, true
 		return nil
 	}
-	f.e = new(Endpoint)
+	f.e, f.null = new(Endpoint), false
 	return json.Unmarshal(b, f.e)
 }
 
