@@ -1,0 +1,327 @@
+package decide
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/conduit-cx/conduit/shared/catalog"
+	"github.com/conduit-cx/conduit/shared/profiles"
+	"github.com/conduit-cx/conduit/shared/rules"
+)
+
+// Input is everything one decision needs besides the catalog snapshot and
+// the policy. All of it is plain data the caller has already read.
+type Input struct {
+	// Now is the time of the decision. Pass it in the contact center's time
+	// zone: rules read its hour and weekday.
+	Now time.Time `json:"now"`
+	// Profile is the identified customer, or nil for an anonymous caller.
+	Profile *profiles.Profile `json:"profile,omitempty"`
+	// Suppressed: the customer was erased or is suppressed for good (a
+	// suppression entry exists for their identity). Nothing is ever offered.
+	Suppressed bool    `json:"suppressed,omitempty"`
+	Contact    Contact `json:"contact"`
+	// Held are the campaigns the load gate holds for this contact's queue,
+	// by campaign id, with the reason in words (e.g. "Billing queue: ASA
+	// 95 s is above 60 s"); the caller derives it from the queue load states.
+	Held map[string]string `json:"held,omitempty"`
+	// Propensity is each offer's outcome counts, by offer id; an offer
+	// missing here is new and scored by the prior.
+	Propensity map[string]Counts `json:"propensity,omitempty"`
+	// Exhausted are offers whose global cap is known to be used up, by
+	// offer id.
+	Exhausted map[string]bool `json:"exhausted,omitempty"`
+}
+
+// SubjectOf is whom holdouts and variants are drawn for: the profile id,
+// or the contact id for an anonymous caller (so an anonymous caller is
+// consistent within one contact, Connect's retries included).
+func SubjectOf(p *profiles.Profile, contactID string) (subject string, anonymous bool) {
+	if p != nil && p.ID != "" {
+		return p.ID, false
+	}
+	if contactID == "" {
+		return "", true
+	}
+	return "contact#" + contactID, true
+}
+
+// Decide runs the decision path of DESIGN section 4 for one contact: gates
+// (consent, empathy, load, channel, and the customer's offer frequency),
+// then for each offer eligibility, contact policies, rules and score, then
+// arbitration, holdout and variant. It is pure: the same input, snapshot
+// and policy always give the same decision. It never panics on odd input;
+// whatever it cannot use leads to "no offer" with a reason.
+func Decide(in Input, snap *Snapshot, pol Policy) Decision {
+	pol = pol.withDefaults()
+	e := engine{in: &in, snap: snap, pol: &pol, c: in.Contact.normalise()}
+	d := Decision{winner: -1, variant: -1, prof: in.Profile, intent: e.c.Intent, now: in.Now, Ranked: []Candidate{}}
+	d.Subject, d.Anonymous = SubjectOf(in.Profile, e.c.ContactID)
+
+	n := snap.Offers()
+	d.Explanation.Offers = make([]OfferResult, n)
+	for i := range n {
+		o := snap.offers[i].offer
+		d.Explanation.Offers[i] = OfferResult{OfferID: o.ID, CampaignID: o.CampaignID, Name: o.Name}
+	}
+	if in.Profile != nil {
+		e.hist = newHistory(in.Profile.RecentOffers)
+	}
+
+	stop := e.gates(&d)
+	switch {
+	case snap == nil:
+		stop = why(StepInput, ReasonCatalogNotLoaded)
+	case d.Subject == "":
+		stop = why(StepInput, ReasonSubjectMissing)
+	case stop == Why{} && n == 0:
+		stop = why(StepEligibility, ReasonNoOffers)
+	}
+	if stop != (Why{}) {
+		for i := range d.Explanation.Offers {
+			d.Explanation.Offers[i].Why = stop
+		}
+		d.Why = stop
+		return d
+	}
+
+	// Checks, cheapest first; survivors are scored, zero priorities dropped.
+	pass := make([]int32, 0, n)
+	for i := range snap.offers {
+		if w := e.check(&snap.offers[i]); w != (Why{}) {
+			d.Explanation.Offers[i].Why = w
+			continue
+		}
+		pass = append(pass, int32(i))
+	}
+	scores := make([]Score, len(pass))
+	kept := pass[:0]
+	for k, i := range pass {
+		po := &snap.offers[i]
+		scores[k] = score(po, &e.c, in.Profile, in.Propensity[po.offer.ID], in.Now, &pol)
+		if !(scores[k].Priority > 0) {
+			d.Explanation.Offers[i].Why = why(StepArbitration, ReasonZeroPriority)
+			continue
+		}
+		scores[len(kept)] = scores[k]
+		kept = append(kept, i)
+	}
+	scores = scores[:len(kept)]
+
+	// order ranks the kept offers: priority, then propensity, then id.
+	order := make([]int32, len(kept))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		sa, sb := &scores[a], &scores[b]
+		if c := cmp.Compare(sb.Priority, sa.Priority); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(sb.Propensity, sa.Propensity); c != 0 {
+			return c
+		}
+		return cmp.Compare(snap.offers[kept[a]].offer.ID, snap.offers[kept[b]].offer.ID)
+	})
+
+	d.Ranked = make([]Candidate, len(order))
+	holdout := make([]int8, len(snap.campaigns)) // 0 not drawn, 1 in, 2 out
+	for r, k := range order {
+		i := kept[k]
+		po := &snap.offers[i]
+		pc := &snap.campaigns[po.campaign]
+		if holdout[po.campaign] == 0 {
+			holdout[po.campaign] = 2
+			if InHoldout(d.Subject, pc.campaign.ID, pc.campaign.HoldoutShare) {
+				holdout[po.campaign] = 1
+			}
+		}
+		d.Ranked[r] = Candidate{
+			OfferID: po.offer.ID, CampaignID: pc.campaign.ID, Priority: scores[k].Priority,
+			Holdout: holdout[po.campaign] == 1,
+			score:   scores[k], offer: po.offer, campaign: pc.campaign, ex: int(i),
+		}
+		d.Explanation.Offers[i].Score = &d.Ranked[r].score
+		d.Explanation.Offers[i].Rank = r + 1
+	}
+	d.Explanation.Eligible = len(d.Ranked)
+	d.settle(0)
+	return d
+}
+
+// engine is the state of one decision.
+type engine struct {
+	in   *Input
+	snap *Snapshot
+	pol  *Policy
+	c    Contact
+	hist history
+	act  *rules.Activation
+	// audience holds each campaign's audience verdict, evaluated once per
+	// decision on first need.
+	audience     []Why
+	audienceDone []bool
+}
+
+// gates runs the gates in order and records each verdict; it returns the
+// first that stops every offer, or the zero Why.
+func (e *engine) gates(d *Decision) Why {
+	d.Explanation.Gates = make([]Gate, 0, 5)
+	var stop Why
+	add := func(step Step, r Reason, words string) {
+		g := Gate{Step: step, Passed: r == ReasonNone}
+		if !g.Passed {
+			g.Why = Why{Step: step, Reason: r, Words: words}
+			if stop == (Why{}) {
+				stop = g.Why
+			}
+		}
+		d.Explanation.Gates = append(d.Explanation.Gates, g)
+	}
+	r := consentGate(e.in.Profile, e.in.Suppressed, e.c.Channel, e.pol)
+	add(StepConsent, r, r.Words())
+	r = empathyGate(e.in.Profile, &e.c, e.in.Now, e.pol)
+	add(StepEmpathy, r, r.Words())
+	r = e.loadGate()
+	add(StepLoad, r, r.Words())
+	r = channelGate(e.c.Channel, e.pol)
+	add(StepChannel, r, r.Words())
+	r = ReasonNone
+	if m := e.pol.MaxOffersPerWindow; m > 0 && e.in.Profile != nil {
+		now := e.in.Now
+		if e.hist.shownSince(now.Add(-days(e.pol.FrequencyWindowDays)), now) >= m {
+			r = ReasonFrequencyCap
+		}
+	}
+	add(StepPolicy, r, r.Words())
+	return stop
+}
+
+// loadGate stops every offer when the load gate holds every live campaign
+// that has offers; otherwise the held campaigns' offers are dropped one by
+// one in check.
+func (e *engine) loadGate() Reason {
+	if len(e.in.Held) == 0 || e.snap == nil {
+		return ReasonNone
+	}
+	live := 0
+	for i := range e.snap.campaigns {
+		pc := &e.snap.campaigns[i]
+		if !pc.hasOffers || !pc.campaign.LiveAt(e.in.Now) {
+			continue
+		}
+		if _, held := e.in.Held[pc.campaign.ID]; !held {
+			return ReasonNone
+		}
+		live++
+	}
+	if live == 0 {
+		return ReasonNone
+	}
+	return ReasonLoadHeld
+}
+
+// check runs one offer through eligibility, load, channel, caps, contact
+// policies and rules, cheapest first, and returns what dropped it or the
+// zero Why.
+func (e *engine) check(po *preparedOffer) Why {
+	o, now := po.offer, e.in.Now
+	switch {
+	case o.Status != catalog.OfferActive:
+		return why(StepEligibility, ReasonOfferInactive)
+	case now.Before(o.ValidFrom):
+		return why(StepEligibility, ReasonOfferNotStarted)
+	case !o.ValidTo.IsZero() && !now.Before(o.ValidTo):
+		return why(StepEligibility, ReasonOfferEnded)
+	case po.campaign < 0:
+		return why(StepEligibility, ReasonCampaignMissing)
+	}
+	pc := &e.snap.campaigns[po.campaign]
+	c := pc.campaign
+	switch {
+	case c.Status == catalog.CampaignHeld:
+		return why(StepEligibility, ReasonCampaignHeld)
+	case c.Status != catalog.CampaignLive:
+		return why(StepEligibility, ReasonCampaignNotLive)
+	case now.Before(c.LaunchAt):
+		return why(StepEligibility, ReasonCampaignNotStarted)
+	case !now.Before(c.EndAt):
+		return why(StepEligibility, ReasonCampaignEnded)
+	}
+	if words, held := e.in.Held[c.ID]; held {
+		if words == "" {
+			words = ReasonLoadHeld.Words()
+		}
+		return Why{Step: StepLoad, Reason: ReasonLoadHeld, Words: words}
+	}
+	if !o.OnChannel(e.c.Channel) {
+		return why(StepEligibility, ReasonOfferChannel)
+	}
+	if e.in.Exhausted[o.ID] {
+		return why(StepCap, ReasonGlobalCap)
+	}
+	if e.in.Profile != nil {
+		if r := offerPolicy(&e.hist, o, now, e.pol); r != ReasonNone {
+			return why(StepPolicy, r)
+		}
+	}
+	if w := e.audienceOf(po.campaign); w != (Why{}) {
+		return w
+	}
+	if po.ruleErr != nil {
+		return po.ruleWhy
+	}
+	if po.rule.Always() {
+		return Why{}
+	}
+	ok, err := e.activation().Eval(po.rule, pc.vars)
+	switch {
+	case err != nil:
+		return Why{Step: StepEligibility, Reason: ReasonRuleError, Words: "The offer's eligibility rule could not be evaluated: " + err.Error()}
+	case !ok:
+		return why(StepEligibility, ReasonOfferRule)
+	}
+	return Why{}
+}
+
+// audienceOf evaluates a campaign's audience rule once per decision.
+func (e *engine) audienceOf(ci int) Why {
+	if e.audience == nil {
+		e.audience = make([]Why, len(e.snap.campaigns))
+		e.audienceDone = make([]bool, len(e.snap.campaigns))
+	}
+	if e.audienceDone[ci] {
+		return e.audience[ci]
+	}
+	pc := &e.snap.campaigns[ci]
+	var w Why
+	switch {
+	case pc.audienceErr != nil:
+		w = pc.audienceWhy
+	case pc.audience.Always():
+	default:
+		ok, err := e.activation().Eval(pc.audience, pc.vars)
+		switch {
+		case err != nil:
+			w = Why{Step: StepEligibility, Reason: ReasonRuleError, Words: "The campaign's audience rule could not be evaluated: " + err.Error()}
+		case !ok:
+			w = why(StepEligibility, ReasonAudienceRule)
+		}
+	}
+	e.audience[ci], e.audienceDone[ci] = w, true
+	return w
+}
+
+// activation builds the rule variables once per decision, on first need.
+func (e *engine) activation() *rules.Activation {
+	if e.act == nil {
+		var p profiles.Profile
+		if e.in.Profile != nil {
+			p = *e.in.Profile
+		}
+		facts := rules.ContactFacts{Channel: e.c.Channel, Queue: e.c.Queue, Intent: e.c.Intent, Language: e.c.Language, At: e.in.Now}
+		e.act = rules.NewActivation(rules.VarsFrom(p, facts, e.in.Now))
+	}
+	return e.act
+}

@@ -1,0 +1,219 @@
+package decide
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/conduit-cx/conduit/shared/catalog"
+	"github.com/conduit-cx/conduit/shared/profiles"
+)
+
+// Decision is the engine's answer for one contact. It is a plain value,
+// JSON-friendly: POST /v1/decisions/simulate returns it as is, and the
+// offer function records it.
+type Decision struct {
+	// Subject is whom holdouts and variants are drawn for: the profile id,
+	// or "contact#<contact id>" for an anonymous caller.
+	Subject   string `json:"subject"`
+	Anonymous bool   `json:"anonymous"`
+	// OfferID is the winning offer, or "" when none. With Holdout it is the
+	// offer the customer would have been made, and nothing is shown.
+	OfferID    string `json:"offerId,omitempty"`
+	CampaignID string `json:"campaignId,omitempty"`
+	Holdout    bool   `json:"holdout"`
+	// Variant is the id of the script variant chosen for the customer, or
+	// "" when the offer has none (its own script is used).
+	Variant string `json:"variant,omitempty"`
+	// Why is what the agent reads: why this offer fits, or, with no offer,
+	// the gate, policy or holdout that stopped it.
+	Why Why `json:"why"`
+	// Ranked is every offer that passed gates, rules and policies, best
+	// first, so the caller can fall back to the next when the winner's
+	// global cap cannot be reserved (see CapReached).
+	Ranked      []Candidate `json:"ranked"`
+	Explanation Explanation `json:"explanation"`
+
+	winner  int // index in Ranked, -1 when none
+	variant int // index in the winner's variants, -1 when none
+	prof    *profiles.Profile
+	intent  string
+	now     time.Time
+}
+
+// Candidate is one ranked offer.
+type Candidate struct {
+	OfferID    string  `json:"offerId"`
+	CampaignID string  `json:"campaignId"`
+	Priority   float64 `json:"priority"`
+	// Holdout: the customer is in the control group of this offer's
+	// campaign, so if this offer wins nothing is shown.
+	Holdout bool `json:"holdout"`
+
+	score    Score
+	offer    *catalog.Offer
+	campaign *catalog.Campaign
+	ex       int // index in Explanation.Offers
+}
+
+// Offer is the catalog offer of the candidate.
+func (c *Candidate) Offer() *catalog.Offer { return c.offer }
+
+// Explanation says, for a simulation or an audit, how the decision came
+// about: each gate's verdict, and for every offer in the catalog either
+// what dropped it or how it scored.
+type Explanation struct {
+	Gates  []Gate        `json:"gates"`
+	Offers []OfferResult `json:"offers"`
+	// Eligible is the number of offers that were ranked.
+	Eligible int `json:"eligible"`
+}
+
+// OfferResult is one offer's fate in the decision.
+type OfferResult struct {
+	OfferID    string `json:"offerId"`
+	CampaignID string `json:"campaignId"`
+	Name       string `json:"name"`
+	// Why is the gate, rule or policy that dropped the offer; zero when the
+	// offer was ranked (and not dropped later for its global cap).
+	Why Why `json:"why,omitzero"`
+	// Score and Rank (1 = best) are set when the offer was ranked.
+	Score *Score `json:"score,omitempty"`
+	Rank  int    `json:"rank,omitempty"`
+}
+
+// Offered reports whether an offer is to be shown: there is a winner and
+// the customer is not in its campaign's control group.
+func (d *Decision) Offered() bool { return d.OfferID != "" && !d.Holdout }
+
+// Winner is the winning candidate, or nil.
+func (d *Decision) Winner() *Candidate {
+	if d.winner < 0 || d.winner >= len(d.Ranked) {
+		return nil
+	}
+	return &d.Ranked[d.winner]
+}
+
+// Offer is the winning offer (what would have been offered, for a
+// holdout), or nil.
+func (d *Decision) Offer() *catalog.Offer {
+	if w := d.Winner(); w != nil {
+		return w.offer
+	}
+	return nil
+}
+
+// Script is what the agent says for the winning offer: the chosen
+// variant's script, or the offer's own.
+func (d *Decision) Script() string {
+	o := d.Offer()
+	if o == nil {
+		return ""
+	}
+	if d.variant >= 0 && d.variant < len(o.Content.Variants) {
+		return o.Content.Variants[d.variant].Script
+	}
+	return o.Content.Script
+}
+
+// CapReached records that the winner's global cap could not be reserved
+// and moves on to the next ranked offer, drawing its holdout and variant
+// as if it had won in the first place. It reports whether there is a new
+// winner; when there is none, the decision is "no offer". Call it only
+// for a winner that is not a holdout (a holdout reserves nothing).
+func (d *Decision) CapReached() bool {
+	w := d.Winner()
+	if w == nil {
+		return false
+	}
+	d.Explanation.Offers[w.ex].Why = why(StepCap, ReasonGlobalCap)
+	d.settle(d.winner + 1)
+	return d.winner >= 0
+}
+
+// settle makes Ranked[i] the winner, or decides "no offer" when i is past
+// the end.
+func (d *Decision) settle(i int) {
+	d.OfferID, d.CampaignID, d.Holdout, d.Variant = "", "", false, ""
+	d.winner, d.variant = -1, -1
+	if i >= len(d.Ranked) {
+		d.Why = Why{Step: StepCap, Reason: ReasonNoEligibleOffer, Words: ReasonNoEligibleOffer.Words()}
+		if len(d.Ranked) == 0 {
+			d.Why.Step = StepEligibility
+		}
+		return
+	}
+	w := &d.Ranked[i]
+	d.winner = i
+	d.OfferID, d.CampaignID, d.Holdout = w.OfferID, w.CampaignID, w.Holdout
+	d.variant = ChooseVariant(d.Subject, w.OfferID, w.offer.Content.Variants)
+	if d.variant >= 0 {
+		d.Variant = w.offer.Content.Variants[d.variant].ID
+	}
+	if w.Holdout {
+		d.Why = why(StepHoldout, ReasonHoldout)
+		return
+	}
+	d.Why = d.whyItFits(w)
+}
+
+// whyItFits is the agent's one line on why the offer fits the customer:
+// the offer's own template filled with the decision's facts, or a plain
+// sentence from what matched.
+func (d *Decision) whyItFits(w *Candidate) Why {
+	r := ReasonBestFit
+	switch {
+	case w.score.IntentMatch != "":
+		r = ReasonIntentMatch
+	case w.score.LifeEventMatch != "":
+		r = ReasonLifeEventMatch
+	}
+	out := Why{Step: StepArbitration, Reason: r}
+	o := w.offer
+	if o.Content.WhyItFits != "" {
+		out.Words = o.Content.WhyItFitsFor(d.facts(w))
+		if out.Words != "" {
+			return out
+		}
+	}
+	switch r {
+	case ReasonIntentMatch:
+		out.Words = "Customer got in touch about " + spoken(w.score.IntentMatch) + ", which this offer answers."
+	case ReasonLifeEventMatch:
+		out.Words = "This offer is made for customers with a recent " + spoken(w.score.LifeEventMatch) + "."
+	default:
+		out.Words = "Best fit of the " + strconv.Itoa(len(d.Ranked)) + " offers this customer may get now."
+	}
+	return out
+}
+
+// facts are the values of the why-it-fits placeholders
+// (catalog.WhyItFitsPlaceholders).
+func (d *Decision) facts(w *Candidate) map[string]string {
+	f := map[string]string{
+		"intent":    spoken(d.intent),
+		"lifeEvent": spoken(w.score.LifeEventMatch),
+		"offer":     w.offer.Name,
+	}
+	if w.campaign != nil {
+		f["campaign"] = w.campaign.Name
+	}
+	if p := d.prof; p != nil {
+		f["valueTier"] = p.ValueTier
+		if m := p.TenureMonths(d.now); m > 0 {
+			f["tenureMonths"] = strconv.Itoa(m)
+		}
+		if len(p.Products) > 0 {
+			f["product"] = spoken(p.Products[0])
+		}
+		if len(p.Segments) > 0 {
+			f["segment"] = spoken(p.Segments[0])
+		}
+	}
+	return f
+}
+
+// spoken turns a machine tag into words: high_bill → high bill.
+func spoken(tag string) string {
+	return strings.NewReplacer("_", " ", "-", " ").Replace(tag)
+}
