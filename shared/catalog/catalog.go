@@ -294,3 +294,15 @@ func (c *Campaign) LiveAt(now time.Time) bool {
 func (c *Campaign) ExpectedContacts() float64 {
 	return float64(c.AudienceSize) * c.ExpectedResponseRate
 }
+
+// OfferFilter narrows a list of offers; empty fields match everything.
+type OfferFilter struct {
+	Status     OfferStatus
+	CampaignID string
+	Channel    string
+}
+
+// CampaignFilter narrows a list of campaigns; empty fields match everything.
+type CampaignFilter struct {
+	Status CampaignStatus
+}

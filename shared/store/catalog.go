@@ -1,0 +1,416 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/conduit-cx/conduit/shared/apperr"
+	"github.com/conduit-cx/conduit/shared/catalog"
+)
+
+// The catalog table holds offers (kind "offer") and campaigns (kind
+// "campaign") under the partition key "kind" and the sort key "id", so a
+// list is one Query in id order and the decision engine's cache loads the
+// whole catalog in two queries.
+
+// Catalog stores offers and campaigns with optimistic locking.
+type Catalog struct {
+	table dynamo.Table
+	name  string
+}
+
+// NewCatalog returns the catalog store over the stage's catalog table.
+func NewCatalog(db *dynamo.DB, tables Tables) *Catalog {
+	return &Catalog{table: db.Table(tables.Catalog), name: tables.Catalog}
+}
+
+type offerItem struct {
+	Kind string `dynamo:"kind"`
+	catalog.Offer
+}
+
+type campaignItem struct {
+	Kind string `dynamo:"kind"`
+	catalog.Campaign
+}
+
+// maxCatalogAttempts bounds the retries of an edit that raced only with a
+// machine change (a decision marking the item referenced).
+const maxCatalogAttempts = 4
+
+func catalogNotFound(kind, id string) error {
+	return fmt.Errorf("no %s %q: %w", kind, id, apperr.ErrNotFound)
+}
+
+func staleVersion(kind, id string, have, want int) error {
+	return fmt.Errorf("%w: %s %s is at version %d, not %d; read it again and reapply the change",
+		apperr.ErrConflict, kind, id, have, want)
+}
+
+// CreateOffer stores a new offer at version 1. ErrConflict when the id is
+// taken (also by a deleted offer: ids are never reused).
+func (s *Catalog) CreateOffer(ctx context.Context, o catalog.Offer) (catalog.Offer, error) {
+	o.Version = 1
+	err := s.table.Put(offerItem{Kind: catalog.KindOffer, Offer: o}).If("attribute_not_exists($)", "id").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return catalog.Offer{}, fmt.Errorf("%w: offer %s exists", apperr.ErrConflict, o.ID)
+	}
+	if err != nil {
+		return catalog.Offer{}, fmt.Errorf("create offer %s: %w", o.ID, err)
+	}
+	return fillOffer(o), nil
+}
+
+// GetOffer reads an offer, strongly consistent, deleted or not.
+func (s *Catalog) GetOffer(ctx context.Context, id string) (catalog.Offer, error) {
+	var it offerItem
+	err := s.table.Get("kind", catalog.KindOffer).Range("id", dynamo.Equal, id).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return catalog.Offer{}, catalogNotFound(catalog.KindOffer, id)
+	}
+	if err != nil {
+		return catalog.Offer{}, fmt.Errorf("read offer %s: %w", id, err)
+	}
+	return fillOffer(it.Offer), nil
+}
+
+// UpdateOffer applies change to the offer when it is at version and
+// stores it at version+1. ErrConflict when the version is stale;
+// ErrNotFound when there is no such offer (or it was deleted). change may
+// run more than once, each time on a fresh read; it must have no other
+// effects. Its error is returned as is, and nothing is stored.
+func (s *Catalog) UpdateOffer(ctx context.Context, id string, version int, change func(*catalog.Offer) error) (catalog.Offer, error) {
+	for range maxCatalogAttempts {
+		cur, err := s.GetOffer(ctx, id)
+		if err != nil {
+			return catalog.Offer{}, err
+		}
+		if cur.Deleted {
+			return catalog.Offer{}, catalogNotFound(catalog.KindOffer, id)
+		}
+		if cur.Version != version {
+			return catalog.Offer{}, staleVersion(catalog.KindOffer, id, cur.Version, version)
+		}
+		next := cur
+		next.Channels = slices.Clone(cur.Channels)
+		next.Transitions = slices.Clone(cur.Transitions)
+		if err := change(&next); err != nil {
+			return catalog.Offer{}, err
+		}
+		next.ID, next.Version, next.CreatedAt, next.CreatedBy = cur.ID, cur.Version+1, cur.CreatedAt, cur.CreatedBy
+		next.Referenced, next.Deleted = cur.Referenced, cur.Deleted
+		err = s.table.Put(offerItem{Kind: catalog.KindOffer, Offer: next}).
+			If("$ = ? AND $ = ?", "version", cur.Version, "referenced", cur.Referenced).Run(ctx)
+		if dynamo.IsCondCheckFailed(err) {
+			continue // re-read: a stale version or only a new referenced flag
+		}
+		if err != nil {
+			return catalog.Offer{}, fmt.Errorf("update offer %s: %w", id, err)
+		}
+		return fillOffer(next), nil
+	}
+	return catalog.Offer{}, fmt.Errorf("%w: offer %s keeps changing; try again", apperr.ErrConflict, id)
+}
+
+// DeleteOffer deletes an offer at version. An offer a decision referenced
+// is only marked deleted (kept for history and retired); one never
+// referenced is removed. An active offer must be paused or retired first.
+func (s *Catalog) DeleteOffer(ctx context.Context, id string, version int, by string, at time.Time) error {
+	for range maxCatalogAttempts {
+		cur, err := s.GetOffer(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.Deleted:
+			return catalogNotFound(catalog.KindOffer, id)
+		case cur.Version != version:
+			return staleVersion(catalog.KindOffer, id, cur.Version, version)
+		case cur.Status == catalog.OfferActive:
+			return fmt.Errorf("%w: offer %s is active; pause or retire it before deleting it", apperr.ErrConflict, id)
+		}
+		if cur.Referenced {
+			next := cur
+			if next.Status != catalog.OfferRetired {
+				next.Transitions = append(slices.Clone(cur.Transitions), catalog.Transition{
+					From: string(cur.Status), To: string(catalog.OfferRetired), At: at, By: by, Reason: "deleted"})
+				next.Status = catalog.OfferRetired
+			}
+			next.Deleted, next.DeletedAt, next.UpdatedAt, next.UpdatedBy, next.Version = true, at, at, by, cur.Version+1
+			err = s.table.Put(offerItem{Kind: catalog.KindOffer, Offer: next}).If("$ = ?", "version", cur.Version).Run(ctx)
+		} else {
+			err = s.table.Delete("kind", catalog.KindOffer).Range("id", id).
+				If("$ = ? AND $ = ?", "version", cur.Version, "referenced", false).Run(ctx)
+		}
+		if dynamo.IsCondCheckFailed(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("delete offer %s: %w", id, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: offer %s keeps changing; try again", apperr.ErrConflict, id)
+}
+
+// ListOffers lists offers in id order, a page at a time. cursor is the
+// opaque nextCursor of the previous page ("" for the first); the returned
+// cursor is "" on the last page. Deleted offers are left out.
+func (s *Catalog) ListOffers(ctx context.Context, f catalog.OfferFilter, limit int, cursor string) ([]catalog.Offer, string, error) {
+	q, err := s.listQuery(catalog.KindOffer, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Status != "" {
+		q = q.Filter("$ = ?", "status", f.Status)
+	}
+	if f.CampaignID != "" {
+		q = q.Filter("$ = ?", "campaignId", f.CampaignID)
+	}
+	if f.Channel != "" {
+		q = q.Filter("contains($, ?)", "channels", f.Channel)
+	}
+	var items []offerItem
+	if err := q.Limit(limit + 1).All(ctx, &items); err != nil {
+		return nil, "", fmt.Errorf("list offers: %w", err)
+	}
+	out := make([]catalog.Offer, 0, min(len(items), limit))
+	for _, it := range items[:min(len(items), limit)] {
+		out = append(out, fillOffer(it.Offer))
+	}
+	return out, nextCursor(len(items) > limit, out, func(o catalog.Offer) string { return o.ID }), nil
+}
+
+// CreateCampaign stores a new campaign at version 1, planned.
+// ErrConflict when the id is taken.
+func (s *Catalog) CreateCampaign(ctx context.Context, c catalog.Campaign) (catalog.Campaign, error) {
+	c.Version = 1
+	err := s.table.Put(campaignItem{Kind: catalog.KindCampaign, Campaign: c}).If("attribute_not_exists($)", "id").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return catalog.Campaign{}, fmt.Errorf("%w: campaign %s exists", apperr.ErrConflict, c.ID)
+	}
+	if err != nil {
+		return catalog.Campaign{}, fmt.Errorf("create campaign %s: %w", c.ID, err)
+	}
+	return fillCampaign(c), nil
+}
+
+// GetCampaign reads a campaign, strongly consistent, deleted or not.
+func (s *Catalog) GetCampaign(ctx context.Context, id string) (catalog.Campaign, error) {
+	var it campaignItem
+	err := s.table.Get("kind", catalog.KindCampaign).Range("id", dynamo.Equal, id).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return catalog.Campaign{}, catalogNotFound(catalog.KindCampaign, id)
+	}
+	if err != nil {
+		return catalog.Campaign{}, fmt.Errorf("read campaign %s: %w", id, err)
+	}
+	return fillCampaign(it.Campaign), nil
+}
+
+// UpdateCampaign is UpdateOffer for campaigns. A version of 0 skips the
+// version check, for machine moves that must not be refused by a
+// marketer's concurrent edit (the scheduler launching or ending a
+// campaign, the load watch holding it); the change itself still runs on
+// the latest campaign and is written conditionally.
+func (s *Catalog) UpdateCampaign(ctx context.Context, id string, version int, change func(*catalog.Campaign) error) (catalog.Campaign, error) {
+	for range maxCatalogAttempts {
+		cur, err := s.GetCampaign(ctx, id)
+		if err != nil {
+			return catalog.Campaign{}, err
+		}
+		if cur.Deleted {
+			return catalog.Campaign{}, catalogNotFound(catalog.KindCampaign, id)
+		}
+		if version != 0 && cur.Version != version {
+			return catalog.Campaign{}, staleVersion(catalog.KindCampaign, id, cur.Version, version)
+		}
+		next := cur
+		next.Transitions = slices.Clone(cur.Transitions)
+		next.LoadGate.Queues = slices.Clone(cur.LoadGate.Queues)
+		if err := change(&next); err != nil {
+			return catalog.Campaign{}, err
+		}
+		next.ID, next.Version, next.CreatedAt, next.CreatedBy = cur.ID, cur.Version+1, cur.CreatedAt, cur.CreatedBy
+		next.Referenced, next.Deleted = cur.Referenced, cur.Deleted
+		err = s.table.Put(campaignItem{Kind: catalog.KindCampaign, Campaign: next}).
+			If("$ = ? AND $ = ?", "version", cur.Version, "referenced", cur.Referenced).Run(ctx)
+		if dynamo.IsCondCheckFailed(err) {
+			continue
+		}
+		if err != nil {
+			return catalog.Campaign{}, fmt.Errorf("update campaign %s: %w", id, err)
+		}
+		return fillCampaign(next), nil
+	}
+	return catalog.Campaign{}, fmt.Errorf("%w: campaign %s keeps changing; try again", apperr.ErrConflict, id)
+}
+
+// DeleteCampaign deletes a planned or ended campaign that no offer
+// (deleted or not) still names. A campaign a decision referenced is only
+// marked deleted.
+func (s *Catalog) DeleteCampaign(ctx context.Context, id string, version int, by string, at time.Time) error {
+	for range maxCatalogAttempts {
+		cur, err := s.GetCampaign(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.Deleted:
+			return catalogNotFound(catalog.KindCampaign, id)
+		case cur.Version != version:
+			return staleVersion(catalog.KindCampaign, id, cur.Version, version)
+		case cur.Status != catalog.CampaignPlanned && cur.Status != catalog.CampaignEnded:
+			return fmt.Errorf("%w: campaign %s is %s; end it before deleting it", apperr.ErrConflict, id, cur.Status)
+		}
+		n, err := s.table.Get("kind", catalog.KindOffer).Filter("$ = ?", "campaignId", id).
+			Filter("attribute_not_exists($) OR $ = ?", "deleted", "deleted", false).Count(ctx)
+		if err != nil {
+			return fmt.Errorf("count offers of campaign %s: %w", id, err)
+		}
+		if n > 0 {
+			return fmt.Errorf("%w: campaign %s still has %d offers; delete them or move them to another campaign first", apperr.ErrConflict, id, n)
+		}
+		if cur.Referenced {
+			next := cur
+			next.Deleted, next.DeletedAt, next.UpdatedAt, next.UpdatedBy, next.Version = true, at, at, by, cur.Version+1
+			err = s.table.Put(campaignItem{Kind: catalog.KindCampaign, Campaign: next}).If("$ = ?", "version", cur.Version).Run(ctx)
+		} else {
+			err = s.table.Delete("kind", catalog.KindCampaign).Range("id", id).
+				If("$ = ? AND $ = ?", "version", cur.Version, "referenced", false).Run(ctx)
+		}
+		if dynamo.IsCondCheckFailed(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("delete campaign %s: %w", id, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: campaign %s keeps changing; try again", apperr.ErrConflict, id)
+}
+
+// ListCampaigns lists campaigns in id order, a page at a time (see
+// ListOffers). Deleted campaigns are left out.
+func (s *Catalog) ListCampaigns(ctx context.Context, f catalog.CampaignFilter, limit int, cursor string) ([]catalog.Campaign, string, error) {
+	q, err := s.listQuery(catalog.KindCampaign, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Status != "" {
+		q = q.Filter("$ = ?", "status", f.Status)
+	}
+	var items []campaignItem
+	if err := q.Limit(limit + 1).All(ctx, &items); err != nil {
+		return nil, "", fmt.Errorf("list campaigns: %w", err)
+	}
+	out := make([]catalog.Campaign, 0, min(len(items), limit))
+	for _, it := range items[:min(len(items), limit)] {
+		out = append(out, fillCampaign(it.Campaign))
+	}
+	return out, nextCursor(len(items) > limit, out, func(c catalog.Campaign) string { return c.ID }), nil
+}
+
+// MarkReferenced records that a decision named the offer or campaign, so
+// it can from then on only be soft-deleted. It is idempotent and leaves
+// the version alone (it is not a person's edit); call it once per item
+// and warm instance, not once per decision.
+func (s *Catalog) MarkReferenced(ctx context.Context, kind, id string) error {
+	err := s.table.Update("kind", kind).Range("id", id).Set("referenced", true).
+		If("attribute_exists($)", "id").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return catalogNotFound(kind, id)
+	}
+	if err != nil {
+		return fmt.Errorf("mark %s %s referenced: %w", kind, id, err)
+	}
+	return nil
+}
+
+// LoadActive reads what the decision engine's cache holds: every active,
+// not deleted offer, and the not deleted campaigns those offers belong to
+// (in any status, so a decision can say a campaign is held).
+func (s *Catalog) LoadActive(ctx context.Context) ([]catalog.Offer, []catalog.Campaign, error) {
+	var offerItems []offerItem
+	err := s.table.Get("kind", catalog.KindOffer).
+		Filter("$ = ?", "status", catalog.OfferActive).
+		Filter("attribute_not_exists($) OR $ = ?", "deleted", "deleted", false).
+		All(ctx, &offerItems)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load active offers: %w", err)
+	}
+	var campaignItems []campaignItem
+	err = s.table.Get("kind", catalog.KindCampaign).
+		Filter("attribute_not_exists($) OR $ = ?", "deleted", "deleted", false).
+		All(ctx, &campaignItems)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load campaigns: %w", err)
+	}
+	used := make(map[string]bool, len(campaignItems))
+	offers := make([]catalog.Offer, len(offerItems))
+	for i, it := range offerItems {
+		offers[i] = fillOffer(it.Offer)
+		used[it.CampaignID] = true
+	}
+	var campaigns []catalog.Campaign
+	for _, it := range campaignItems {
+		if used[it.ID] {
+			campaigns = append(campaigns, fillCampaign(it.Campaign))
+		}
+	}
+	return offers, campaigns, nil
+}
+
+// The cursor is the last id of a page, encoded so callers treat it as
+// opaque (and a later change of paging need not break them).
+const cursorPrefix = "c1:"
+
+func (s *Catalog) listQuery(kind, cursor string) (*dynamo.Query, error) {
+	q := s.table.Get("kind", kind).
+		Filter("attribute_not_exists($) OR $ = ?", "deleted", "deleted", false)
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		after, ok := strings.CutPrefix(string(raw), cursorPrefix)
+		if err != nil || !ok || after == "" {
+			return nil, apperr.Invalid("cursor", "is not a cursor this API gave out; start again without it")
+		}
+		q = q.Range("id", dynamo.Greater, after)
+	}
+	return q, nil
+}
+
+func nextCursor[T any](more bool, page []T, id func(T) string) string {
+	if !more || len(page) == 0 {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + id(page[len(page)-1])))
+}
+
+// fillOffer gives lists that DynamoDB does not store when empty their
+// empty value, so JSON shows [] rather than null.
+func fillOffer(o catalog.Offer) catalog.Offer {
+	if o.Channels == nil {
+		o.Channels = []string{}
+	}
+	if o.Transitions == nil {
+		o.Transitions = []catalog.Transition{}
+	}
+	return o
+}
+
+func fillCampaign(c catalog.Campaign) catalog.Campaign {
+	if c.LoadGate.Queues == nil {
+		c.LoadGate.Queues = []string{}
+	}
+	if c.Transitions == nil {
+		c.Transitions = []catalog.Transition{}
+	}
+	return c
+}
