@@ -178,7 +178,7 @@ func (s *Catalog) ListOffers(ctx context.Context, f catalog.OfferFilter, limit i
 		q = q.Filter("contains($, ?)", "channels", f.Channel)
 	}
 	var items []offerItem
-	if err := q.Limit(limit + 1).All(ctx, &items); err != nil {
+	if err := q.Limit(limit+1).All(ctx, &items); err != nil {
 		return nil, "", fmt.Errorf("list offers: %w", err)
 	}
 	out := make([]catalog.Offer, 0, min(len(items), limit))
@@ -308,7 +308,7 @@ func (s *Catalog) ListCampaigns(ctx context.Context, f catalog.CampaignFilter, l
 		q = q.Filter("$ = ?", "status", f.Status)
 	}
 	var items []campaignItem
-	if err := q.Limit(limit + 1).All(ctx, &items); err != nil {
+	if err := q.Limit(limit+1).All(ctx, &items); err != nil {
 		return nil, "", fmt.Errorf("list campaigns: %w", err)
 	}
 	out := make([]catalog.Campaign, 0, min(len(items), limit))
