@@ -1,0 +1,194 @@
+package stack
+
+import (
+	"time"
+
+	"github.com/conduit-cx/conduit/shared/store"
+)
+
+// Trigger says what invokes a function.
+type Trigger string
+
+// Triggers.
+const (
+	// TriggerContactFlow: an Amazon Connect flow's "Invoke AWS Lambda function" block (synchronous).
+	TriggerContactFlow Trigger = "contact-flow"
+	// TriggerAPI: the HTTP API, through the JWT authorizer.
+	TriggerAPI Trigger = "api"
+	// TriggerStream: a Kinesis event source mapping.
+	TriggerStream Trigger = "stream"
+	// TriggerContactEvents: the EventBridge rule for Amazon Connect contact events.
+	TriggerContactEvents Trigger = "contact-events"
+	// TriggerSchedule: an EventBridge Scheduler schedule.
+	TriggerSchedule Trigger = "schedule"
+)
+
+// Access is what a function may do to one table. Each level is a separate
+// set of DynamoDB actions so that a role never holds more than it uses.
+type Access uint8
+
+// Access levels; combine with |.
+const (
+	// Read: GetItem, BatchGetItem, Query (on the table and on each of its indexes).
+	Read Access = 1 << iota
+	// Write: PutItem, UpdateItem, ConditionCheckItem (conditional writes, counters, transactions).
+	Write
+	// Delete: DeleteItem, BatchWriteItem (erasure, expiring overwrites).
+	Delete
+)
+
+// TableUse grants one table to a function.
+type TableUse struct {
+	Table store.Table
+	Can   Access
+}
+
+// StreamSource is how a stream consumer's event source mapping reads.
+type StreamSource struct {
+	Stream store.Stream
+	// BatchSize and BatchWindow trade latency for fewer invocations.
+	BatchSize   int
+	BatchWindow time.Duration
+	// RetryAttempts and MaxRecordAge bound how long a poison batch holds a
+	// shard; after them the batch's position goes to the consumer's DLQ.
+	RetryAttempts int
+	MaxRecordAge  time.Duration
+	// IteratorAgeAlarm is the iterator age at which the consumer counts as behind.
+	IteratorAgeAlarm time.Duration
+}
+
+// Function is one Lambda function of Conduit: the one table of every
+// function, its trigger, its size and exactly what it may touch.
+type Function struct {
+	// Name is the directory under functions/ and the suffix of the physical name.
+	Name    string
+	Purpose string
+	Trigger Trigger
+	// MemoryMB also buys CPU: Lambda allocates CPU in proportion to memory.
+	MemoryMB int
+	Timeout  time.Duration
+	// ReservedConcurrency caps the function so it cannot starve the hot path
+	// of account concurrency; 0 leaves it in the unreserved pool.
+	ReservedConcurrency int
+	Tables              []TableUse
+	// Consumes is set for stream consumers.
+	Consumes *StreamSource
+	// Publishes lists the streams the function puts records to.
+	Publishes []store.Stream
+	// Schedule is an EventBridge Scheduler expression, for scheduled functions.
+	Schedule string
+	// ConnectMetrics grants reading queue metrics of the Connect instance.
+	ConnectMetrics bool
+	// DecisionDeadline is passed to functions that answer a contact flow.
+	DecisionDeadline bool
+}
+
+// Functions is every function Conduit deploys (DESIGN section 3). A test keeps
+// it equal to the directories under functions/ that hold a main.go.
+var Functions = []Function{
+	{
+		Name: "offer", Purpose: "decides the offer for a contact; answers the contact flow within its deadline",
+		Trigger: TriggerContactFlow, MemoryMB: 512, Timeout: 3 * time.Second,
+		Tables: []TableUse{
+			{store.ProfilesTable, Read},
+			{store.CatalogTable, Read},
+			{store.ContactsTable, Read | Write}, // history by profile; the decision itself
+			{store.StateTable, Read | Write},    // load states, propensities; caps counters
+		},
+		Publishes:        []store.Stream{store.DecisionsStream},
+		DecisionDeadline: true,
+	},
+	{
+		Name: "outcome", Purpose: "records accepted, declined or later for a decision; idempotent",
+		Trigger: TriggerContactFlow, MemoryMB: 256, Timeout: 3 * time.Second,
+		Tables: []TableUse{
+			{store.ContactsTable, Read | Write},
+			{store.StateTable, Read | Write}, // propensity counters, idempotency keys
+		},
+		Publishes:        []store.Stream{store.DecisionsStream},
+		DecisionDeadline: true,
+	},
+	{
+		Name: "api", Purpose: "the marketer and analyst HTTPS API",
+		Trigger: TriggerAPI, MemoryMB: 512, Timeout: 10 * time.Second, ReservedConcurrency: 20,
+		Tables: []TableUse{
+			{store.ProfilesTable, Read | Write | Delete}, // erasure deletes the profile and its identity items
+			{store.CatalogTable, Read | Write},
+			{store.ContactsTable, Read | Delete}, // decisions for analysts; erasure deletes contacts
+			{store.KPIsTable, Read | Write},      // KPIs; benchmarks set by an administrator
+			{store.StateTable, Read | Write},     // load states; suppression after erasure
+		},
+	},
+	{
+		Name: "ctr", Purpose: "per-contact facts from Amazon Connect contact records; dedupes",
+		Trigger: TriggerStream, MemoryMB: 256, Timeout: time.Minute,
+		Tables: []TableUse{
+			{store.ContactsTable, Read | Write},
+			{store.StateTable, Read | Write}, // dedupe on (ContactId, LastUpdateTimestamp)
+		},
+		Consumes: &StreamSource{
+			Stream: store.ContactRecordsStream, BatchSize: 100, BatchWindow: 5 * time.Second,
+			RetryAttempts: 5, MaxRecordAge: 6 * time.Hour, IteratorAgeAlarm: 5 * time.Minute,
+		},
+	},
+	{
+		Name: "speech", Purpose: "rolling sentiment and matched categories from Contact Lens real-time segments",
+		Trigger: TriggerStream, MemoryMB: 256, Timeout: 30 * time.Second,
+		Tables: []TableUse{
+			{store.ContactsTable, Read | Write},
+			{store.ProfilesTable, Read | Write}, // life events and churn risk onto the profile
+			{store.StateTable, Read | Write},    // dedupe on (ContactId, segment id)
+		},
+		Consumes: &StreamSource{
+			// Segments matter while the contact is live: short window, short age.
+			Stream: store.ContactLensStream, BatchSize: 100, BatchWindow: time.Second,
+			RetryAttempts: 3, MaxRecordAge: time.Hour, IteratorAgeAlarm: time.Minute,
+		},
+	},
+	{
+		Name: "contactevents", Purpose: "contact state timestamps from Amazon Connect contact events",
+		Trigger: TriggerContactEvents, MemoryMB: 256, Timeout: 10 * time.Second, ReservedConcurrency: 10,
+		Tables: []TableUse{
+			{store.ContactsTable, Read | Write},
+			{store.StateTable, Read | Write}, // dedupe on event id
+		},
+	},
+	{
+		Name: "rollup", Purpose: "KPI aggregation by time bucket and dimension; idempotent overwrite",
+		Trigger: TriggerSchedule, MemoryMB: 512, Timeout: 5 * time.Minute, ReservedConcurrency: 1,
+		Schedule: "rate(15 minutes)",
+		Tables: []TableUse{
+			{store.ContactsTable, Read}, // by day
+			{store.KPIsTable, Read | Write},
+			{store.StateTable, Read | Write}, // watermark of the last complete bucket
+		},
+	},
+	{
+		Name: "loadwatch", Purpose: "queue load state from Amazon Connect metrics, with hysteresis",
+		Trigger: TriggerSchedule, MemoryMB: 256, Timeout: 30 * time.Second, ReservedConcurrency: 1,
+		Schedule: "rate(1 minute)",
+		Tables: []TableUse{
+			{store.StateTable, Read | Write},
+		},
+		ConnectMetrics: true,
+	},
+	{
+		Name: "campaigns", Purpose: "campaign lifecycle: launch when ready and load allows, end when expired",
+		Trigger: TriggerSchedule, MemoryMB: 256, Timeout: time.Minute, ReservedConcurrency: 1,
+		Schedule: "rate(5 minutes)",
+		Tables: []TableUse{
+			{store.CatalogTable, Read | Write},
+			{store.StateTable, Read},
+		},
+	},
+}
+
+// FunctionNamed finds a function of the table.
+func FunctionNamed(name string) (Function, bool) {
+	for _, f := range Functions {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}

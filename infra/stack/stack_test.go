@@ -1,0 +1,567 @@
+package stack
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/conduit-cx/conduit/shared/config"
+	"github.com/conduit-cx/conduit/shared/store"
+)
+
+const (
+	testInstance = "arn:aws:connect:eu-west-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+	testQueue    = testInstance + "/queue/11111111-2222-3333-4444-555555555555"
+)
+
+// testRoutes stand in for shared/api's routes: scoped, public and wildcard paths.
+var testRoutes = []Route{
+	{Method: "GET", Path: "/v1/openapi.json"},
+	{Method: "POST", Path: "/v1/profiles", Scopes: []string{"conduit/marketer", "conduit/admin"}},
+	{Method: "GET", Path: "/v1/profiles/{id}", Scopes: []string{"conduit/marketer", "conduit/analyst", "conduit/admin"}},
+	{Method: "DELETE", Path: "/v1/profiles/{id}", Scopes: []string{"conduit/admin"}},
+	{Method: "GET", Path: "/v1/exports/{file...}", Scopes: []string{"conduit/analyst"}},
+}
+
+var codeDir string
+
+// The jsii runtime starts while packages initialise, before any test code
+// runs: JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 must come from the
+// caller's environment (scripts/synth and scripts/test set it).
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "conduit-infra-code")
+	if err != nil {
+		panic(err)
+	}
+	// A placeholder bootstrap per function: the stack test builds no Go.
+	for _, f := range Functions {
+		if err := os.MkdirAll(filepath.Join(dir, f.Name), 0o755); err != nil {
+			panic(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name, "bootstrap"), []byte("placeholder "+f.Name), 0o755); err != nil {
+			panic(err)
+		}
+	}
+	codeDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func devProps() Props {
+	return Props{
+		Stage: "dev", CodeDir: codeDir, Routes: testRoutes,
+		ConnectInstanceArn: testInstance, ConnectQueueArns: []string{testQueue},
+		JWTIssuer: "https://issuer.example.com/", JWTAudience: []string{"conduit-api"},
+		APIThrottleRate: 50, APIThrottleBurst: 100, AlarmEmail: "oncall@example.com",
+		LogRetentionDays: 30, DecisionDeadline: config.DefaultDecisionDeadline, ReserveConcurrent: true,
+	}
+}
+
+type synthesized struct {
+	stack    *Stack
+	template assertions.Template
+	json     map[string]any
+}
+
+// synth builds one stack in its own app, with the AwsSolutions pack applied.
+func synth(t testing.TB, p Props) synthesized {
+	t.Helper()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	s, err := New(app, "Conduit-"+p.Stage, p)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	CheckAwsSolutions(s.Stack, false)
+	tpl := assertions.Template_FromStack(s.Stack, nil)
+	raw, err := json.Marshal(tpl.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return synthesized{stack: s, template: tpl, json: doc}
+}
+
+var (
+	devOnce sync.Once
+	dev     synthesized
+)
+
+// devStack is the full stack of every function, synthesised once for all tests.
+func devStack(t *testing.T) synthesized {
+	t.Helper()
+	devOnce.Do(func() { dev = synth(t, devProps()) })
+	if dev.stack == nil {
+		t.Fatal("dev stack failed to synthesise")
+	}
+	return dev
+}
+
+// resources lists the template's resources of one type, by logical id.
+func (s synthesized) resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range s.json["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+func props(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+// byName finds the one resource of typ whose property key equals name.
+func (s synthesized) byName(t *testing.T, typ, key, name string) map[string]any {
+	t.Helper()
+	for _, r := range s.resources(typ) {
+		if props(r)[key] == name {
+			return props(r)
+		}
+	}
+	t.Fatalf("no %s with %s=%q", typ, key, name)
+	return nil
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestTablesComeFromStore(t *testing.T) {
+	s := devStack(t)
+	tables := s.resources("AWS::DynamoDB::Table")
+	if len(tables) != len(store.AllTables) {
+		t.Fatalf("template has %d tables, store defines %d", len(tables), len(store.AllTables))
+	}
+	for _, def := range store.AllTables {
+		t.Run(def.Suffix, func(t *testing.T) {
+			p := s.byName(t, "AWS::DynamoDB::Table", "TableName", def.Name("dev"))
+			want := []any{map[string]any{"AttributeName": def.PartitionKey.Name, "KeyType": "HASH"}}
+			if def.SortKey != nil {
+				want = append(want, map[string]any{"AttributeName": def.SortKey.Name, "KeyType": "RANGE"})
+			}
+			if got := jsonOf(p["KeySchema"]); got != jsonOf(want) {
+				t.Errorf("KeySchema = %s, want %s", got, jsonOf(want))
+			}
+			attrs := map[string]string{}
+			for _, a := range p["AttributeDefinitions"].([]any) {
+				a := a.(map[string]any)
+				attrs[a["AttributeName"].(string)] = a["AttributeType"].(string)
+			}
+			keys := []store.Key{def.PartitionKey}
+			if def.SortKey != nil {
+				keys = append(keys, *def.SortKey)
+			}
+			gsis, _ := p["GlobalSecondaryIndexes"].([]any)
+			if len(gsis) != len(def.Indexes) {
+				t.Errorf("%d indexes, store defines %d", len(gsis), len(def.Indexes))
+			}
+			for _, ix := range def.Indexes {
+				keys = append(keys, ix.PartitionKey)
+				if ix.SortKey != nil {
+					keys = append(keys, *ix.SortKey)
+				}
+				found := false
+				for _, g := range gsis {
+					g := g.(map[string]any)
+					if g["IndexName"] != ix.Name {
+						continue
+					}
+					found = true
+					want := []any{map[string]any{"AttributeName": ix.PartitionKey.Name, "KeyType": "HASH"}}
+					if ix.SortKey != nil {
+						want = append(want, map[string]any{"AttributeName": ix.SortKey.Name, "KeyType": "RANGE"})
+					}
+					if got := jsonOf(g["KeySchema"]); got != jsonOf(want) {
+						t.Errorf("index %s KeySchema = %s, want %s", ix.Name, got, jsonOf(want))
+					}
+					if got := jsonOf(g["Projection"]); got != `{"ProjectionType":"ALL"}` {
+						t.Errorf("index %s projection = %s", ix.Name, got)
+					}
+				}
+				if !found {
+					t.Errorf("index %s missing", ix.Name)
+				}
+			}
+			for _, k := range keys {
+				if attrs[k.Name] != string(k.Type) {
+					t.Errorf("attribute %s type %q, want %q", k.Name, attrs[k.Name], k.Type)
+				}
+			}
+			if p["BillingMode"] != "PAY_PER_REQUEST" {
+				t.Errorf("BillingMode = %v", p["BillingMode"])
+			}
+			if got := jsonOf(p["PointInTimeRecoverySpecification"]); !strings.Contains(got, `"PointInTimeRecoveryEnabled":true`) {
+				t.Errorf("PITR = %s", got)
+			}
+			if got := jsonOf(p["SSESpecification"]); !strings.Contains(got, `"SSEEnabled":true`) {
+				t.Errorf("SSE = %s", got)
+			}
+			ttl := jsonOf(p["TimeToLiveSpecification"])
+			if def.TTLAttribute != "" && ttl != fmt.Sprintf(`{"AttributeName":%q,"Enabled":true}`, def.TTLAttribute) {
+				t.Errorf("TTL = %s, want %s", ttl, def.TTLAttribute)
+			}
+			if def.TTLAttribute == "" && p["TimeToLiveSpecification"] != nil {
+				t.Errorf("TTL = %s on a table without one", ttl)
+			}
+			if p["DeletionProtectionEnabled"] == true {
+				t.Error("dev tables have deletion protection")
+			}
+		})
+	}
+}
+
+func TestStreams(t *testing.T) {
+	s := devStack(t)
+	streams := s.resources("AWS::Kinesis::Stream")
+	if len(streams) != len(store.AllStreams) {
+		t.Fatalf("%d streams, store defines %d", len(streams), len(store.AllStreams))
+	}
+	for _, def := range store.AllStreams {
+		p := s.byName(t, "AWS::Kinesis::Stream", "Name", def.Name("dev"))
+		enc := jsonOf(p["StreamEncryption"])
+		if !strings.Contains(enc, `"EncryptionType":"KMS"`) || strings.Contains(enc, "alias/aws/kinesis") {
+			t.Errorf("%s encryption = %s, want the stack's own KMS key", def.Suffix, enc)
+		}
+		if jsonOf(p["StreamModeDetails"]) != `{"StreamMode":"ON_DEMAND"}` {
+			t.Errorf("%s mode = %s", def.Suffix, jsonOf(p["StreamModeDetails"]))
+		}
+	}
+}
+
+func TestEveryFunctionIsArm64AL2023WithItsConfig(t *testing.T) {
+	s := devStack(t)
+	fns := s.resources("AWS::Lambda::Function")
+	if len(fns) != len(Functions) {
+		t.Fatalf("%d functions, table has %d", len(fns), len(Functions))
+	}
+	for _, f := range Functions {
+		t.Run(f.Name, func(t *testing.T) {
+			p := s.byName(t, "AWS::Lambda::Function", "FunctionName", "conduit-dev-"+f.Name)
+			if p["Runtime"] != "provided.al2023" || jsonOf(p["Architectures"]) != `["arm64"]` || p["Handler"] != "bootstrap" {
+				t.Errorf("runtime %v, architectures %s, handler %v", p["Runtime"], jsonOf(p["Architectures"]), p["Handler"])
+			}
+			if p["MemorySize"] != float64(f.MemoryMB) || p["Timeout"] != f.Timeout.Seconds() {
+				t.Errorf("memory %v timeout %v, want %d %v", p["MemorySize"], p["Timeout"], f.MemoryMB, f.Timeout.Seconds())
+			}
+			env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+			if env[config.EnvStage] != "dev" {
+				t.Errorf("%s = %v", config.EnvStage, env[config.EnvStage])
+			}
+			if key := jsonOf(env[config.EnvIdentityKey]); !strings.Contains(key, "{{resolve:secretsmanager:") {
+				t.Errorf("%s = %s, want a Secrets Manager dynamic reference", config.EnvIdentityKey, key)
+			}
+			for name := range env {
+				if !strings.HasPrefix(name, "CONDUIT_") {
+					t.Errorf("environment %s is not a config constant", name)
+				}
+			}
+			if f.DecisionDeadline != (env[config.EnvDecisionDeadline] == "1s") {
+				t.Errorf("%s = %v", config.EnvDecisionDeadline, env[config.EnvDecisionDeadline])
+			}
+			if f.ConnectMetrics {
+				if env[config.EnvConnectInstanceID] != "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" || env[config.EnvConnectQueueIDs] != "11111111-2222-3333-4444-555555555555" {
+					t.Errorf("Connect ids = %v %v", env[config.EnvConnectInstanceID], env[config.EnvConnectQueueIDs])
+				}
+			}
+			reserved, has := p["ReservedConcurrentExecutions"]
+			if f.ReservedConcurrency > 0 && reserved != float64(f.ReservedConcurrency) || f.ReservedConcurrency == 0 && has {
+				t.Errorf("reserved concurrency = %v, want %d", reserved, f.ReservedConcurrency)
+			}
+			logs := jsonOf(p["LoggingConfig"])
+			if !strings.Contains(logs, "LogGroup") {
+				t.Errorf("no own log group: %s", logs)
+			}
+		})
+	}
+	for _, lg := range s.resources("AWS::Logs::LogGroup") {
+		if props(lg)["RetentionInDays"] != float64(30) {
+			t.Errorf("log group %v retention %v", props(lg)["LogGroupName"], props(lg)["RetentionInDays"])
+		}
+	}
+}
+
+// TestFunctionsTableMatchesSourceTree keeps the table equal to functions/:
+// every function directory is deployed, and the stack deploys exactly the
+// directories that exist (the others of the table wait for their code).
+func TestFunctionsTableMatchesSourceTree(t *testing.T) {
+	dirs, err := FunctionDirs(filepath.Join("..", "..", "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if _, ok := FunctionNamed(d); !ok {
+			t.Errorf("functions/%s has a main.go but is not in the Functions table", d)
+		}
+	}
+	var pending []string
+	for _, f := range Functions {
+		if !slices.Contains(dirs, f.Name) {
+			pending = append(pending, f.Name)
+		}
+	}
+	t.Logf("in the source tree: %v; in the table without code yet: %v", dirs, pending)
+	if len(dirs) == 0 {
+		return
+	}
+	p := devProps()
+	p.Functions = dirs
+	s := synth(t, p)
+	var got []string
+	for _, r := range s.resources("AWS::Lambda::Function") {
+		got = append(got, strings.TrimPrefix(props(r)["FunctionName"].(string), "conduit-dev-"))
+	}
+	sort.Strings(got)
+	if !slices.Equal(got, dirs) {
+		t.Errorf("stack deploys %v, functions/ holds %v", got, dirs)
+	}
+}
+
+func TestStreamConsumersNeverDropRecords(t *testing.T) {
+	s := devStack(t)
+	mappings := s.resources("AWS::Lambda::EventSourceMapping")
+	var consumers []Function
+	for _, f := range Functions {
+		if f.Consumes != nil {
+			consumers = append(consumers, f)
+		}
+	}
+	if len(mappings) != len(consumers) {
+		t.Fatalf("%d mappings for %d consumers", len(mappings), len(consumers))
+	}
+	for _, f := range consumers {
+		var p map[string]any
+		for _, m := range mappings {
+			if strings.Contains(jsonOf(props(m)["FunctionName"]), constructID("Fn", f.Name)) {
+				p = props(m)
+			}
+		}
+		if p == nil {
+			t.Fatalf("no mapping for %s", f.Name)
+		}
+		checks := map[string]bool{
+			"ReportBatchItemFailures": jsonOf(p["FunctionResponseTypes"]) == `["ReportBatchItemFailures"]`,
+			"bisect":                  p["BisectBatchOnFunctionError"] == true,
+			"retries":                 p["MaximumRetryAttempts"] == float64(f.Consumes.RetryAttempts),
+			"record age":              p["MaximumRecordAgeInSeconds"] == f.Consumes.MaxRecordAge.Seconds(),
+			"batch size":              p["BatchSize"] == float64(f.Consumes.BatchSize),
+			"batch window":            p["MaximumBatchingWindowInSeconds"] == f.Consumes.BatchWindow.Seconds(),
+			"starting position":       p["StartingPosition"] == "TRIM_HORIZON",
+			"on-failure DLQ":          strings.Contains(jsonOf(p["DestinationConfig"]), constructID("DLQ", f.Name)),
+			"stream":                  strings.Contains(jsonOf(p["EventSourceArn"]), constructID("Stream", f.Consumes.Stream.Suffix)),
+		}
+		for what, ok := range checks {
+			if !ok {
+				t.Errorf("%s: %s wrong in %s", f.Name, what, jsonOf(p))
+			}
+		}
+	}
+	for owner := range s.stack.DLQs {
+		p := s.byName(t, "AWS::SQS::Queue", "QueueName", "conduit-dev-"+owner+"-dlq")
+		if p["SqsManagedSseEnabled"] != true && p["KmsMasterKeyId"] == nil {
+			t.Errorf("DLQ of %s is not encrypted: %s", owner, jsonOf(p))
+		}
+	}
+}
+
+func TestContactEventsRule(t *testing.T) {
+	s := devStack(t)
+	p := s.byName(t, "AWS::Events::Rule", "Name", "conduit-dev-contact-events")
+	pattern := jsonOf(p["EventPattern"])
+	for _, want := range []string{`"source":["aws.connect"]`, `"detail-type":["Amazon Connect Contact Event"]`, testInstance} {
+		if !strings.Contains(pattern, want) {
+			t.Errorf("pattern %s lacks %s", pattern, want)
+		}
+	}
+	target := jsonOf(p["Targets"])
+	for _, want := range []string{"DeadLetterConfig", constructID("DLQ", "contactevents"), `"MaximumRetryAttempts":8`} {
+		if !strings.Contains(target, want) {
+			t.Errorf("target %s lacks %s", target, want)
+		}
+	}
+	s.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+		"FunctionName":      assertions.Match_AnyValue(),
+		"DestinationConfig": map[string]any{"OnFailure": map[string]any{"Destination": assertions.Match_AnyValue()}},
+	})
+}
+
+func TestSchedules(t *testing.T) {
+	s := devStack(t)
+	schedules := s.resources("AWS::Scheduler::Schedule")
+	want := map[string]string{"rollup": "rate(15 minutes)", "loadwatch": "rate(1 minute)", "campaigns": "rate(5 minutes)"}
+	if len(schedules) != len(want) {
+		t.Fatalf("%d schedules, want %d", len(schedules), len(want))
+	}
+	for name, expr := range want {
+		p := s.byName(t, "AWS::Scheduler::Schedule", "Name", "conduit-dev-"+name)
+		target := jsonOf(p["Target"])
+		if p["ScheduleExpression"] != expr || p["State"] != "ENABLED" {
+			t.Errorf("%s: %v %v", name, p["ScheduleExpression"], p["State"])
+		}
+		for _, w := range []string{constructID("Fn", name), constructID("DLQ", name), "RetryPolicy", "RoleArn", "aws.scheduler.execution-id"} {
+			if !strings.Contains(target, w) {
+				t.Errorf("%s target lacks %s: %s", name, w, target)
+			}
+		}
+	}
+	var input map[string]any
+	if err := json.Unmarshal([]byte(ScheduledEventInput), &input); err != nil || input["detail-type"] != "Scheduled Event" {
+		t.Errorf("scheduled input %v: %v", input, err)
+	}
+}
+
+func TestRoutesCarryTheirScopes(t *testing.T) {
+	s := devStack(t)
+	routes := s.resources("AWS::ApiGatewayV2::Route")
+	if len(routes) != len(testRoutes) {
+		t.Fatalf("%d routes, want %d", len(routes), len(testRoutes))
+	}
+	for _, r := range testRoutes {
+		key := r.Method + " " + GatewayPath(r.Path)
+		p := s.byName(t, "AWS::ApiGatewayV2::Route", "RouteKey", key)
+		if len(r.Scopes) == 0 {
+			if p["AuthorizationType"] != "NONE" || p["AuthorizerId"] != nil {
+				t.Errorf("%s: public route has %v", key, jsonOf(p))
+			}
+			continue
+		}
+		if p["AuthorizationType"] != "JWT" || p["AuthorizerId"] == nil {
+			t.Errorf("%s: authorization %v", key, p["AuthorizationType"])
+		}
+		if got := jsonOf(p["AuthorizationScopes"]); got != jsonOf(r.Scopes) {
+			t.Errorf("%s: scopes %s, want %s", key, got, jsonOf(r.Scopes))
+		}
+	}
+	s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), map[string]any{
+		"AuthorizerType": "JWT",
+		"JwtConfiguration": map[string]any{
+			"Issuer": "https://issuer.example.com/", "Audience": []any{"conduit-api"},
+		},
+	})
+	stage := s.byName(t, "AWS::ApiGatewayV2::Stage", "StageName", "$default")
+	if got := jsonOf(stage["DefaultRouteSettings"]); !strings.Contains(got, `"ThrottlingRateLimit":50`) || !strings.Contains(got, `"ThrottlingBurstLimit":100`) {
+		t.Errorf("throttling %s", got)
+	}
+	if stage["AccessLogSettings"] == nil {
+		t.Error("no access logs")
+	}
+	api := s.resources("AWS::ApiGatewayV2::Api")
+	for _, a := range api {
+		if props(a)["CorsConfiguration"] != nil {
+			t.Errorf("CORS on without configured origins: %s", jsonOf(props(a)["CorsConfiguration"]))
+		}
+	}
+	if n := len(s.resources("AWS::Lambda::Permission")); n > 3 {
+		t.Errorf("%d Lambda permissions: the API should hold one, not one per route", n)
+	}
+}
+
+func TestGatewayPath(t *testing.T) {
+	cases := map[string]string{
+		"/v1/profiles":            "/v1/profiles",
+		"/v1/profiles/{id}":       "/v1/profiles/{id}",
+		"/v1/exports/{file...}":   "/v1/exports/{file+}",
+		"/v1/{$}":                 "/v1",
+		"/":                       "/",
+		"/v1/a/{id}/b/{rest...}":  "/v1/a/{id}/b/{rest+}",
+		"/v1/campaigns/{id}/plan": "/v1/campaigns/{id}/plan",
+	}
+	for in, want := range cases {
+		if got := GatewayPath(in); got != want {
+			t.Errorf("GatewayPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestConnectMayInvokeOnlyOfferAndOutcome(t *testing.T) {
+	s := devStack(t)
+	var invokable []string
+	for _, r := range s.resources("AWS::Lambda::Permission") {
+		p := props(r)
+		if p["Principal"] != "connect.amazonaws.com" {
+			continue
+		}
+		if p["SourceArn"] != testInstance || p["SourceAccount"] != "111122223333" || p["Action"] != "lambda:InvokeFunction" {
+			t.Errorf("Connect permission not scoped to the instance: %s", jsonOf(p))
+		}
+		invokable = append(invokable, jsonOf(p["FunctionName"]))
+	}
+	if len(invokable) != 2 || !strings.Contains(strings.Join(invokable, " "), "FnOfferLive") || !strings.Contains(strings.Join(invokable, " "), "FnOutcomeLive") {
+		t.Errorf("Connect may invoke %v, want the live aliases of offer and outcome", invokable)
+	}
+	if n := len(s.resources("AWS::Connect::IntegrationAssociation")); n != 2 {
+		t.Errorf("%d integration associations, want 2", n)
+	}
+}
+
+func TestAlarmsAndDashboard(t *testing.T) {
+	s := devStack(t)
+	want := []string{"offer-errors", "offer-p99-duration", "rollup-lag", "ctr-iterator-age", "speech-iterator-age"}
+	for owner := range s.stack.DLQs {
+		want = append(want, owner+"-dlq-depth")
+	}
+	for _, f := range Functions {
+		want = append(want, f.Name+"-throttles")
+	}
+	for _, name := range want {
+		p := s.byName(t, "AWS::CloudWatch::Alarm", "AlarmName", "conduit-dev-"+name)
+		if !strings.Contains(jsonOf(p["AlarmActions"]), "Alarms") {
+			t.Errorf("%s notifies %s", name, jsonOf(p["AlarmActions"]))
+		}
+	}
+	lag := s.byName(t, "AWS::CloudWatch::Alarm", "AlarmName", "conduit-dev-rollup-lag")
+	if lag["Namespace"] != "Conduit" || lag["MetricName"] != "RollupLagSeconds" || lag["TreatMissingData"] != "breaching" {
+		t.Errorf("rollup lag alarm %s", jsonOf(lag))
+	}
+	p99 := s.byName(t, "AWS::CloudWatch::Alarm", "AlarmName", "conduit-dev-offer-p99-duration")
+	if p99["ExtendedStatistic"] != "p99" || p99["Threshold"] != float64(1300) {
+		t.Errorf("offer p99 alarm %s", jsonOf(p99))
+	}
+	s.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+		"Protocol": "email", "Endpoint": "oncall@example.com",
+	})
+	topic := s.byName(t, "AWS::SNS::Topic", "TopicName", "conduit-dev-alarms")
+	if topic["KmsMasterKeyId"] == nil {
+		t.Error("alarm topic is not encrypted")
+	}
+	dash := s.byName(t, "AWS::CloudWatch::Dashboard", "DashboardName", "conduit-dev-dashboard")
+	body := jsonOf(dash["DashboardBody"])
+	for _, m := range []string{MetricOffersMade, MetricOffersSuppress, MetricDecisionLatency, MetricRollupLag, MetricRecordsSkipped, MetricRecordsFailed, "IteratorAge", "Throttles", "IncomingRecords", "ApproximateNumberOfMessagesVisible"} {
+		if !strings.Contains(body, m) {
+			t.Errorf("dashboard lacks %s", m)
+		}
+	}
+}
+
+func TestNoUnsuppressedAwsSolutionsFindings(t *testing.T) {
+	s := devStack(t)
+	ann := assertions.Annotations_FromStack(s.stack.Stack)
+	findings := map[string]*[]*cxapi.SynthesisMessage{
+		"error":   ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
+		"warning": ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
+	}
+	for level, found := range findings {
+		for _, m := range *found {
+			t.Errorf("%s at %s: %v", level, *m.Id, m.Entry.Data)
+		}
+	}
+}
