@@ -1,0 +1,25 @@
+package lambdas
+
+import (
+	"context"
+
+	"github.com/akrylysov/algnhsa"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/conduit-cx/conduit/shared/api"
+	"github.com/conduit-cx/conduit/shared/awsclients"
+	"github.com/conduit-cx/conduit/shared/config"
+	"github.com/conduit-cx/conduit/shared/identity"
+	"github.com/conduit-cx/conduit/shared/store"
+)
+
+// API builds the api function: the marketer and analyst HTTP API behind
+// API Gateway (payload format 2.0), over the stores of the stage.
+func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
+	tables := store.TablesFor(cfg.Stage)
+	srv := api.NewServer(api.Deps{
+		Profiles: store.NewProfiles(clients.Dynamo, tables),
+		Identity: identity.NewHasher(cfg.IdentityKey),
+	})
+	return algnhsa.New(srv, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2}), nil
+}
