@@ -171,16 +171,21 @@ func (d *Decision) whyItFits(w *Candidate) Why {
 	out := Why{Step: StepArbitration, Reason: r}
 	o := w.offer
 	if o.Content.WhyItFits != "" {
-		out.Words = o.Content.WhyItFitsFor(d.facts(w))
-		if out.Words != "" {
-			return out
+		// A template naming a fact this decision lacks would read badly
+		// ("Congratulations on your !"): the plain sentence is better.
+		if facts := d.facts(w); hasEveryFact(o.Content.WhyItFits, facts) {
+			if out.Words = o.Content.WhyItFitsFor(facts); out.Words != "" {
+				return out
+			}
 		}
 	}
-	switch r {
-	case ReasonIntentMatch:
+	switch {
+	case r == ReasonIntentMatch:
 		out.Words = "Customer got in touch about " + spoken(w.score.IntentMatch) + ", which this offer answers."
-	case ReasonLifeEventMatch:
+	case r == ReasonLifeEventMatch:
 		out.Words = "This offer is made for customers with a recent " + spoken(w.score.LifeEventMatch) + "."
+	case len(d.Ranked) == 1:
+		out.Words = "The one offer this customer may get now."
 	default:
 		out.Words = "Best fit of the " + strconv.Itoa(len(d.Ranked)) + " offers this customer may get now."
 	}
@@ -211,6 +216,25 @@ func (d *Decision) facts(w *Candidate) map[string]string {
 		}
 	}
 	return f
+}
+
+// hasEveryFact reports whether every {placeholder} of template has a
+// non-empty fact.
+func hasEveryFact(template string, facts map[string]string) bool {
+	for {
+		open := strings.IndexByte(template, '{')
+		if open < 0 {
+			return true
+		}
+		end := strings.IndexByte(template[open:], '}')
+		if end < 0 {
+			return true
+		}
+		if facts[template[open+1:open+end]] == "" {
+			return false
+		}
+		template = template[open+end+1:]
+	}
 }
 
 // spoken turns a machine tag into words: high_bill → high bill.
