@@ -141,22 +141,62 @@ func presence(set, null bool) Presence {
 	}
 }
 
-// UnmarshalJSON decodes ContactData in one pass while recording whether Queue
-// and CustomerEndpoint were null, and accepting the older "Queue": "name" form.
-func (c *ContactData) UnmarshalJSON(b []byte) error {
-	type plain ContactData
-	*c = ContactData{}
-	w := struct {
-		*plain
-		Queue            queueField    `json:"Queue"`
-		CustomerEndpoint endpointField `json:"CustomerEndpoint"`
-	}{plain: (*plain)(c)}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return unembed(err)
-	}
+// contactDataFields is ContactData without its methods, so the wire types
+// below can embed it.
+type contactDataFields ContactData
+
+// contactDataWire decodes ContactData in one pass while recording whether
+// Queue and CustomerEndpoint were null, and accepting the older
+// "Queue": "name" form. Its fields shadow the embedded ones of the same name.
+type contactDataWire struct {
+	contactDataFields
+	Queue            queueField    `json:"Queue"`
+	CustomerEndpoint endpointField `json:"CustomerEndpoint"`
+}
+
+func (w *contactDataWire) contactData() *ContactData {
+	c := (*ContactData)(&w.contactDataFields)
 	c.Queue, c.QueueNull = w.Queue.q, w.Queue.null
 	c.CustomerEndpoint, c.CustomerEndpointNull = w.CustomerEndpoint.e, w.CustomerEndpoint.null
-	return nil
+	return c
+}
+
+// flowWire is FlowEvent as decoded: the whole event in one pass of
+// encoding/json, with no nested re-scan of ContactData.
+type flowWire struct {
+	Details *struct {
+		ContactData *contactDataWire `json:"ContactData"`
+		Parameters  Parameters       `json:"Parameters"`
+	} `json:"Details"`
+	Name string `json:"Name"`
+}
+
+func (w *flowWire) event() FlowEvent {
+	e := FlowEvent{Name: w.Name}
+	if w.Details != nil {
+		e.Details = &FlowDetails{Parameters: w.Details.Parameters}
+		if w.Details.ContactData != nil {
+			e.Details.ContactData = w.Details.ContactData.contactData()
+		}
+	}
+	return e
+}
+
+// UnmarshalJSON decodes the event as DecodeFlowEvent does, without its checks.
+func (e *FlowEvent) UnmarshalJSON(b []byte) error {
+	var w flowWire
+	err := json.Unmarshal(b, &w)
+	*e = w.event()
+	return unembed(err)
+}
+
+// UnmarshalJSON decodes ContactData, recording whether Queue and
+// CustomerEndpoint were null.
+func (c *ContactData) UnmarshalJSON(b []byte) error {
+	var w contactDataWire
+	err := json.Unmarshal(b, &w)
+	*c = *w.contactData()
+	return unembed(err)
 }
 
 // MarshalJSON writes Queue and CustomerEndpoint as null when they were null,
@@ -182,12 +222,13 @@ func (c ContactData) MarshalJSON() ([]byte, error) {
 	return json.Marshal(w)
 }
 
-// unembed drops the embedded alias type's name that encoding/json puts in
-// the field path of an error ("plain.Attributes" becomes "Attributes").
+// unembed drops the embedded type's name that encoding/json puts in the
+// field path of an error ("ContactData.contactDataFields.Attributes" becomes
+// "ContactData.Attributes").
 func unembed(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		te.Field = strings.TrimPrefix(te.Field, "plain.")
+		te.Field = strings.ReplaceAll(te.Field, "contactDataFields.", "")
 	}
 	return err
 }
@@ -327,10 +368,16 @@ func (p Parameters) Strings() map[string]string {
 // ContactFlowEvent when Name is sent. The error is an apperr.Problems naming
 // each field at fault. On a JSON error the returned event holds what could be
 // read (for logging the contact id), and must not be acted on.
+//
+// A handler should take the raw payload (json.RawMessage) and call
+// DecodeFlowEvent: a malformed event then still gets an answer instead of a
+// runtime error, and the payload is scanned once.
 func DecodeFlowEvent(b []byte) (FlowEvent, error) {
-	var e FlowEvent
-	if err := json.Unmarshal(b, &e); err != nil {
-		return e, decodeProblems(err)
+	var w flowWire
+	err := json.Unmarshal(b, &w)
+	e := w.event()
+	if err != nil {
+		return e, decodeProblems(unembed(err))
 	}
 	return e, e.Validate()
 }

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -317,5 +318,35 @@ func assertProblems(t *testing.T, err error, want []apperr.Problem) {
 		if got[i].Field != want[i].Field || !strings.Contains(got[i].Problem, want[i].Problem) {
 			t.Errorf("problem %d = %+v, want field %q containing %q", i, got[i], want[i].Field, want[i].Problem)
 		}
+	}
+}
+
+// A handler given the event by the Lambda runtime (plain json.Unmarshal into
+// FlowEvent, or into ContactData) sees exactly what DecodeFlowEvent returns.
+func TestPlainUnmarshalMatchesDecode(t *testing.T) {
+	for _, file := range []string{"connect/flow-event-voice.json", "connect/flow-event-chat.json", "offer/chat.json"} {
+		b := sample(t, file)
+		want, err := DecodeFlowEvent(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got FlowEvent
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: json.Unmarshal gives %#v, DecodeFlowEvent %#v", file, got, want)
+		}
+		var cd ContactData
+		raw, _ := json.Marshal(want.Contact())
+		if err := json.Unmarshal(raw, &cd); err != nil || !reflect.DeepEqual(&cd, want.Contact()) {
+			t.Errorf("%s: ContactData round trip %#v (%v)", file, cd, err)
+		}
+	}
+	var e FlowEvent
+	err := json.Unmarshal([]byte(`{"Details":{"ContactData":{"ContactId":"c","Tags":{"k":1}}}}`), &e)
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field != "Details.ContactData.Tags" {
+		t.Errorf("error %v, want a type error at Details.ContactData.Tags", err)
 	}
 }
