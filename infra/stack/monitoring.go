@@ -196,7 +196,10 @@ func (s *Stack) addDashboard() {
 	}
 	for _, f := range s.deployed {
 		fn := s.Functions[f.Name]
-		label := func(o *awscloudwatch.MetricOptions) *awscloudwatch.MetricOptions { o.Label = jsii.String(f.Name); return o }
+		label := func(o *awscloudwatch.MetricOptions) *awscloudwatch.MetricOptions {
+			o.Label = jsii.String(f.Name)
+			return o
+		}
 		invocations = append(invocations, fn.MetricInvocations(label(opts("Sum"))))
 		errs = append(errs, fn.MetricErrors(label(opts("Sum"))))
 		p99 = append(p99, fn.MetricDuration(label(opts("p99"))))

@@ -40,7 +40,7 @@ type Stack struct {
 	Aliases map[string]awslambda.Alias
 	Roles   map[string]awsiam.Role
 	// DLQs are the dead-letter queues, one per asynchronous consumer, by function name.
-	DLQs        map[string]awssqs.Queue
+	DLQs       map[string]awssqs.Queue
 	AlarmTopic awssns.Topic
 	API        awsapigatewayv2.HttpApi
 	APIStage   awsapigatewayv2.HttpStage
@@ -111,7 +111,9 @@ func selectFunctions(names []string) ([]Function, error) {
 }
 
 // name is the physical name of a stage-scoped resource, as shared/store names tables.
-func (s *Stack) name(suffix string) string { return fmt.Sprintf("conduit-%s-%s", s.props.Stage, suffix) }
+func (s *Stack) name(suffix string) string {
+	return fmt.Sprintf("conduit-%s-%s", s.props.Stage, suffix)
+}
 
 // dataRemoval keeps data of production stages when the stack or a resource goes away.
 func (s *Stack) dataRemoval() awscdk.RemovalPolicy {
@@ -121,11 +123,12 @@ func (s *Stack) dataRemoval() awscdk.RemovalPolicy {
 	return awscdk.RemovalPolicy_DESTROY
 }
 
-// addKey makes the stack's customer-managed key: streams and the alarm topic use it.
+// addKey makes the stack's customer-managed key for the alarm topic: CloudWatch
+// cannot publish to a topic encrypted with the AWS managed SNS key.
 func (s *Stack) addKey() {
 	s.Key = awskms.NewKey(s.Stack, jsii.String("Key"), &awskms.KeyProps{
 		Alias:             jsii.String("alias/conduit-" + s.props.Stage),
-		Description:       jsii.String("Conduit " + s.props.Stage + ": Kinesis streams and the alarm topic"),
+		Description:       jsii.String("Conduit " + s.props.Stage + ": the alarm topic"),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     s.dataRemoval(),
 		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
@@ -208,7 +211,6 @@ func (s *Stack) addStreams() {
 		store.ContactRecordsStream.Suffix: {s.props.ContactRecordsStreamArn, s.props.ContactRecordsStreamKeyArn},
 		store.ContactLensStream.Suffix:    {s.props.ContactLensStreamArn, s.props.ContactLensStreamKeyArn},
 	}
-	var connectFed []*string
 	for _, def := range store.AllStreams {
 		id := constructID("Stream", def.Suffix)
 		if arn := imported[def.Suffix]; arn[0] != "" {
@@ -219,10 +221,12 @@ func (s *Stack) addStreams() {
 			s.Streams[def.Suffix] = awskinesis.Stream_FromStreamAttributes(s.Stack, jsii.String(id), attrs)
 			continue
 		}
+		// The AWS managed key (aws/kinesis): Amazon Connect can write with it
+		// without key-policy grants to its service-linked role, consumers need
+		// no KMS permissions, and it costs no key or per-request key charges.
 		props := &awskinesis.StreamProps{
 			StreamName:      jsii.String(def.Name(s.props.Stage)),
-			Encryption:      awskinesis.StreamEncryption_KMS,
-			EncryptionKey:   s.Key,
+			Encryption:      awskinesis.StreamEncryption_MANAGED,
 			RetentionPeriod: awscdk.Duration_Hours(jsii.Number(24)),
 			StreamMode:      awskinesis.StreamMode_ON_DEMAND,
 			RemovalPolicy:   s.dataRemoval(),
@@ -234,32 +238,6 @@ func (s *Stack) addStreams() {
 		stream := awskinesis.NewStream(s.Stack, jsii.String(id), props)
 		s.Streams[def.Suffix] = stream
 		s.CreatedStreams[def.Suffix] = stream
-		if _, fedByConnect := imported[def.Suffix]; fedByConnect {
-			// Built from the name, not the stream's attribute: the stream already depends on the key.
-			connectFed = append(connectFed, jsii.String(fmt.Sprintf("arn:%s:kinesis:%s:%s:stream/%s",
-				*s.Stack.Partition(), *s.Stack.Region(), *s.Stack.Account(), def.Name(s.props.Stage))))
-		}
-	}
-	if len(connectFed) > 0 {
-		// Amazon Connect puts contact records and Contact Lens segments with the
-		// instance's service-linked role; it needs the key to encrypt them, and
-		// only through Kinesis, only for these streams.
-		s.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("ConnectWritesItsStreams"),
-			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-			Actions:    jsii.Strings("kms:GenerateDataKey"),
-			Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
-			Conditions: &map[string]any{
-				"StringEquals": map[string]any{
-					"kms:CallerAccount": s.Stack.Account(),
-					"kms:ViaService":    fmt.Sprintf("kinesis.%s.amazonaws.com", *s.Stack.Region()),
-				},
-				"ForAnyValue:StringEquals": map[string]any{"kms:EncryptionContext:aws:kinesis:arn": connectFed},
-				"ArnLike": map[string]any{
-					"aws:PrincipalArn": fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect*", *s.Stack.Partition(), *s.Stack.Account()),
-				},
-			},
-		}), nil)
 	}
 }
 

@@ -256,7 +256,13 @@ func (s *Stack) addAPI(f Function) {
 			opts.Authorizer = awsapigatewayv2.NewHttpNoneAuthorizer()
 			s.publicRoutes = append(s.publicRoutes, strings.ToUpper(r.Method)+" "+GatewayPath(r.Path))
 		}
-		api.AddRoutes(opts)
+		routes := api.AddRoutes(opts)
+		if len(r.Scopes) == 0 {
+			for _, route := range *routes {
+				suppress(route, "AwsSolutions-APIG4",
+					"A public route of the API (shared/api registers it with handlePublic, no scopes): the OpenAPI document, which holds no customer data.")
+			}
+		}
 	}
 }
 
