@@ -157,3 +157,20 @@ func (e *Events) Clone() *Events {
 	}
 	return &c
 }
+
+// TimelineChange is one applied contact event, as the store writes it: the
+// new timeline, conditional on the one it was made from, and the change of
+// the queues' waiting lists, both or neither.
+type TimelineChange struct {
+	ContactID string
+	Events    Events
+	// PrevOrder is the Order of the timeline Events was made from; HadEvents
+	// is false when the contact had none.
+	PrevOrder int64
+	HadEvents bool
+	Queues    QueueChange
+	// InitiatedAt and Channel fill the contact's index attributes when no
+	// writer has yet.
+	InitiatedAt time.Time
+	Channel     string
+}

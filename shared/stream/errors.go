@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Reasons a record is skipped: it can never be applied, however often it is
@@ -65,9 +66,9 @@ func JSONReason(data []byte) string {
 	if data[0] != '{' && data[0] != '[' {
 		return ReasonNotJSON
 	}
-	var syn *json.SyntaxError
-	err := json.Unmarshal(data, new(json.RawMessage))
-	if errors.As(err, &syn) && syn.Offset >= int64(len(data)) {
+	// A decoder reading a value cut short runs out of input mid-value.
+	err := json.NewDecoder(bytes.NewReader(data)).Decode(new(json.RawMessage))
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return ReasonTruncated
 	}
 	return ReasonNotJSON
