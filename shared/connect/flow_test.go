@@ -93,6 +93,9 @@ func TestQueueAndEndpointPresence(t *testing.T) {
 		{"empty objects are present, not null", `{"ContactId":"c","Queue":{},"CustomerEndpoint":{}}`, Present, Present},
 		{"older string form of queue", `{"ContactId":"c","Queue":"QueueName"}`, Present, Absent},
 		{"lower-case names", `{"contactid":"c","queue":null,"customerendpoint":{"address":"x"}}`, Null, Present},
+		// Found by fuzzing: a later key replaces an earlier null.
+		{"null then object in another casing", `{"ContactId":"c","QUEUE":null,"queue":{"arn":"x"},"CustomerEndpoint":null,"customerEndpoint":{}}`, Present, Present},
+		{"object then null", `{"ContactId":"c","Queue":{"ARN":"x"},"queue":null}`, Null, Absent},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
