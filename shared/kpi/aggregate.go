@@ -8,9 +8,12 @@ import (
 
 // Aggregate is the additive summary of a set of contacts: every field is a
 // count or a sum, so aggregates merge with Add in any order and grouping.
-// Durations are summed in whole milliseconds (exact integer arithmetic, so a
-// recomputed bucket is bit-for-bit the same); sums of squares, kept for
-// confidence intervals, are float64 in seconds².
+// Counts and durations (whole milliseconds) are integers, so every metric
+// of the catalog is exactly the same however a bucket is recomputed. The
+// float64 fields (sums of squares in seconds², kept for confidence
+// intervals, and accepted value) can differ in their last bits when facts
+// are folded in another order: fold in a stable order (by contact id) for
+// bit-identical reruns.
 //
 // Every metric of the catalog is one function of an Aggregate.
 type Aggregate struct {
