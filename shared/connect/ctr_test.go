@@ -104,6 +104,13 @@ func TestTimestampEncoding(t *testing.T) {
 	}
 }
 
+func TestTimestampRefusesYearsRFC3339CannotWrite(t *testing.T) {
+	ts := NewTimestamp(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
+	if _, err := json.Marshal(ts); err == nil {
+		t.Error("year 10000 encoded")
+	}
+}
+
 func TestDecodeContactRecordProblems(t *testing.T) {
 	const ok = `"AWSContactTraceRecordFormatVersion":"2017-03-10","ContactId":"c","LastUpdateTimestamp":"2019-08-21T17:53:27Z"`
 	cases := []struct {
@@ -137,6 +144,8 @@ func TestDecodeContactRecordProblems(t *testing.T) {
 			[]apperr.Problem{{Field: "Queue.Duration", Problem: "got string, want a whole number"}}},
 		{"duration out of range", `{` + ok + `,"Queue":{"Duration":1e40}}`,
 			[]apperr.Problem{{Field: "Queue.Duration", Problem: "want a whole number"}}},
+		{"attributes not an object", `{` + ok + `,"Attributes":["a"]}`,
+			[]apperr.Problem{{Field: "Attributes", Problem: "got array, want an object"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

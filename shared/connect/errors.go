@@ -3,7 +3,6 @@ package connect
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 
 	"github.com/conduit-cx/conduit/shared/apperr"
@@ -57,11 +56,9 @@ func describe(t reflect.Type) string {
 		return "a number"
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Map:
-		return fmt.Sprintf("an object of %s values", describe(t.Elem()))
 	case reflect.Slice, reflect.Array:
 		return "an array"
-	case reflect.Struct, reflect.Pointer:
+	case reflect.Map, reflect.Struct, reflect.Pointer:
 		return "an object"
 	}
 	return t.String()

@@ -3,6 +3,7 @@ package connect
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"time"
@@ -75,9 +76,13 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {
 		return []byte("null"), nil
 	}
+	u := t.UTC()
+	if y := u.Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("connect.Timestamp: year %d outside 0000-9999 cannot be written in RFC 3339", y)
+	}
 	b := make([]byte, 0, len(time.RFC3339Nano)+2)
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = u.AppendFormat(b, time.RFC3339Nano)
 	return append(b, '"'), nil
 }
 
