@@ -1,0 +1,416 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/guregu/dynamo/v2"
+	"github.com/guregu/dynamo/v2/dynamodbiface"
+
+	"github.com/conduit-cx/conduit/shared/apperr"
+	"github.com/conduit-cx/conduit/shared/contacts"
+	"github.com/conduit-cx/conduit/shared/decide"
+	"github.com/conduit-cx/conduit/shared/identity"
+	"github.com/conduit-cx/conduit/shared/profiles"
+)
+
+// Keys of the state items the decision path uses.
+const (
+	capPrefix        = "CAP#"
+	propensityPrefix = "PROP#"
+)
+
+// Decisions is the storage of the offer and outcome functions: the one
+// batched read before a decision, the global-cap counters, the one
+// transaction that records a decision with the customer's exposure, and
+// the propensity counters.
+type Decisions struct {
+	client   dynamodbiface.DynamoDBAPI
+	tables   Tables
+	profiles *Profiles
+}
+
+// NewDecisions returns the decision store of a stage.
+func NewDecisions(db *dynamo.DB, tables Tables, profileStore *Profiles) *Decisions {
+	return &Decisions{client: db.Client(), tables: tables, profiles: profileStore}
+}
+
+// DecisionContext is what one batched read finds before a decision.
+type DecisionContext struct {
+	// Profile is the customer, nil when unknown or anonymous.
+	Profile *profiles.Profile
+	// Suppressed: the identity belongs to an erased person.
+	Suppressed bool
+	// Contact is what Conduit already knows of the contact (an earlier
+	// decision, Contact Lens sentiment), nil when nothing.
+	Contact *contacts.Contact
+}
+
+// ReadForDecision reads the customer's identity item (which holds the whole
+// profile) and the contact item in one BatchGetItem. An empty key skips the
+// profile; an invalid one is treated as unknown.
+func (s *Decisions) ReadForDecision(ctx context.Context, key identity.Key, contactID string) (DecisionContext, error) {
+	req := map[string]types.KeysAndAttributes{}
+	if key != "" && key.Valid() {
+		req[s.tables.Profiles] = types.KeysAndAttributes{Keys: []map[string]types.AttributeValue{{"pk": str(identityPK(key))}}}
+	}
+	if contactID != "" {
+		req[s.tables.Contacts] = types.KeysAndAttributes{
+			Keys:           []map[string]types.AttributeValue{{contacts.AttrContactID: str(contactID)}},
+			ConsistentRead: aws.Bool(true),
+		}
+	}
+	var out DecisionContext
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return out, err
+			}
+		}
+		res, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return out, fmt.Errorf("read decision context: %w", err)
+		}
+		for _, item := range res.Responses[s.tables.Profiles] {
+			var it readItem
+			if err := dynamo.UnmarshalItem(item, &it); err != nil {
+				return out, fmt.Errorf("decode identity item: %w", err)
+			}
+			if it.Suppressed || it.Kind != kindIdentity {
+				out.Suppressed = true
+				continue
+			}
+			p := it.Profile
+			out.Profile = &p
+		}
+		for _, item := range res.Responses[s.tables.Contacts] {
+			var c contacts.Contact
+			if err := dynamo.UnmarshalItem(item, &c); err != nil {
+				return out, fmt.Errorf("decode contact item: %w", err)
+			}
+			out.Contact = &c
+		}
+		req = res.UnprocessedKeys
+		if attempt >= maxWriteAttempts {
+			return out, errors.New("read decision context: keys left unprocessed after retries")
+		}
+	}
+	return out, nil
+}
+
+// ReserveCap takes one unit of an offer's global cap atomically; false
+// when the cap is used up. Single-item conditional updates serialise, so
+// concurrent decisions never exceed the cap.
+func (s *Decisions) ReserveCap(ctx context.Context, offerID string, limit int64) (bool, error) {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.tables.State),
+		Key:                      map[string]types.AttributeValue{"pk": str(capPrefix + offerID)},
+		UpdateExpression:         aws.String("ADD #used :one"),
+		ConditionExpression:      aws.String("attribute_not_exists(#used) OR #used < :limit"),
+		ExpressionAttributeNames: map[string]string{"#used": "used"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one":   num(1),
+			":limit": num(limit),
+		},
+	})
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("reserve cap of offer %s: %w", offerID, err)
+	}
+	return true, nil
+}
+
+// ReleaseCap gives back a reservation whose decision was not recorded.
+func (s *Decisions) ReleaseCap(ctx context.Context, offerID string) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.tables.State),
+		Key:                       map[string]types.AttributeValue{"pk": str(capPrefix + offerID)},
+		UpdateExpression:          aws.String("ADD #used :minus"),
+		ConditionExpression:       aws.String("#used > :zero"),
+		ExpressionAttributeNames:  map[string]string{"#used": "used"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":minus": num(-1), ":zero": num(0)},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &failed) {
+		return fmt.Errorf("release cap of offer %s: %w", offerID, err)
+	}
+	return nil
+}
+
+// CapUsed is how much of an offer's global cap is taken.
+func (s *Decisions) CapUsed(ctx context.Context, offerID string) (int64, error) {
+	res, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.tables.State),
+		Key:            map[string]types.AttributeValue{"pk": str(capPrefix + offerID)},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read cap of offer %s: %w", offerID, err)
+	}
+	return numberAttr(res.Item, "used"), nil
+}
+
+// DecisionRecord is one decision to store.
+type DecisionRecord struct {
+	ContactID   string
+	Channel     string
+	Queue       string
+	InitiatedAt time.Time
+	Decision    contacts.Decision
+	// Profile, when the customer is known, is the profile with the new
+	// exposure already recorded; ProfileRevision is the revision it was
+	// read at.
+	Profile         *profiles.Profile
+	ProfileRevision int
+}
+
+// ErrDecisionExists is a second decision for a contact that already has one.
+var ErrDecisionExists = fmt.Errorf("the contact already has a decision: %w", apperr.ErrConflict)
+
+// ErrProfileChanged is a decision that lost a race with another write of
+// the same profile; read again and retry.
+var ErrProfileChanged = errors.New("the profile changed while deciding")
+
+// RecordDecision writes the decision onto the contact item and the
+// profile with its new exposure in one transaction: both or neither.
+func (s *Decisions) RecordDecision(ctx context.Context, rec DecisionRecord) error {
+	decision, err := dynamo.MarshalItem(rec.Decision)
+	if err != nil {
+		return fmt.Errorf("encode decision: %w", err)
+	}
+	initiated := rec.InitiatedAt
+	if initiated.IsZero() {
+		initiated = rec.Decision.At
+	}
+	names := map[string]string{
+		"#d": contacts.AttrDecision, "#exp": contacts.AttrExpiresAt, "#ch": contacts.AttrChannel,
+		"#day": contacts.AttrDay, "#init": contacts.AttrInitiatedAt,
+	}
+	values := map[string]types.AttributeValue{
+		":d":    &types.AttributeValueMemberM{Value: decision},
+		":exp":  num(contacts.ExpiresAt(initiated)),
+		":ch":   str(rec.Channel),
+		":day":  str(contacts.Day(initiated)),
+		":init": str(contacts.FormatTime(initiated)),
+	}
+	update := "SET #d = :d, #exp = if_not_exists(#exp, :exp), #ch = if_not_exists(#ch, :ch), " +
+		"#day = if_not_exists(#day, :day), #init = if_not_exists(#init, :init)"
+	if rec.Queue != "" {
+		names["#q"], values[":q"] = contacts.AttrQueue, str(rec.Queue)
+		update += ", #q = if_not_exists(#q, :q)"
+	}
+	if rec.Decision.ProfileID != "" {
+		names["#pid"], values[":pid"] = contacts.AttrProfileID, str(rec.Decision.ProfileID)
+		update += ", #pid = if_not_exists(#pid, :pid)"
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 aws.String(s.tables.Contacts),
+		Key:                       map[string]types.AttributeValue{contacts.AttrContactID: str(rec.ContactID)},
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String("attribute_not_exists(#d)"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	}}}
+	if rec.Profile != nil {
+		profileItems, err := s.profiles.ProfileWriteItems(*rec.Profile, rec.ProfileRevision)
+		if err != nil {
+			return err
+		}
+		items = append(items, profileItems...)
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		reasons := canceled.CancellationReasons
+		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+			return ErrDecisionExists
+		}
+		for _, r := range reasons[min(1, len(reasons)):] {
+			if code := aws.ToString(r.Code); code == "ConditionalCheckFailed" || code == "TransactionConflict" {
+				return ErrProfileChanged
+			}
+		}
+		return fmt.Errorf("record decision for contact: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("record decision for contact: %w", err)
+	}
+	return nil
+}
+
+// ReadContact reads a contact item, strongly consistent; ErrNotFound when
+// nothing is known of the contact.
+func (s *Decisions) ReadContact(ctx context.Context, contactID string) (contacts.Contact, error) {
+	res, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.tables.Contacts),
+		Key:            map[string]types.AttributeValue{contacts.AttrContactID: str(contactID)},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return contacts.Contact{}, fmt.Errorf("read contact: %w", err)
+	}
+	if res.Item == nil {
+		return contacts.Contact{}, fmt.Errorf("contact %s: %w", contactID, apperr.ErrNotFound)
+	}
+	var c contacts.Contact
+	if err := dynamo.UnmarshalItem(res.Item, &c); err != nil {
+		return contacts.Contact{}, fmt.Errorf("decode contact: %w", err)
+	}
+	return c, nil
+}
+
+// ErrOutcomeExists is a second, different outcome for a decision.
+var ErrOutcomeExists = fmt.Errorf("the decision already has another outcome: %w", apperr.ErrConflict)
+
+// RecordOutcome writes the outcome onto the contact item once and, for an
+// acceptance, counts it on the offer's propensity counters in the same
+// transaction, so a retry never counts twice. The same outcome again is a
+// retry and succeeds with first=false; a different one is
+// ErrOutcomeExists; a decision id the contact does not carry is
+// ErrNotFound.
+func (s *Decisions) RecordOutcome(ctx context.Context, contactID, offerID string, o contacts.Outcome) (first bool, err error) {
+	item, err := dynamo.MarshalItem(o)
+	if err != nil {
+		return false, fmt.Errorf("encode outcome: %w", err)
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:           aws.String(s.tables.Contacts),
+		Key:                 map[string]types.AttributeValue{contacts.AttrContactID: str(contactID)},
+		UpdateExpression:    aws.String("SET #o = :o"),
+		ConditionExpression: aws.String("attribute_exists(#d) AND #d.#id = :id AND attribute_not_exists(#o)"),
+		ExpressionAttributeNames: map[string]string{
+			"#o": contacts.AttrOutcome, "#d": contacts.AttrDecision, "#id": "decisionId",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":o": &types.AttributeValueMemberM{Value: item}, ":id": str(o.DecisionID),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}}
+	if o.Outcome == contacts.OutcomeAccepted && offerID != "" {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                 aws.String(s.tables.State),
+			Key:                       map[string]types.AttributeValue{"pk": str(propensityPrefix + offerID)},
+			UpdateExpression:          aws.String("ADD #f :one"),
+			ExpressionAttributeNames:  map[string]string{"#f": "accepted"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+		}})
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var canceled *types.TransactionCanceledException
+	if !errors.As(err, &canceled) {
+		if err != nil {
+			return false, fmt.Errorf("record outcome: %w", err)
+		}
+		return true, nil
+	}
+	reasons := canceled.CancellationReasons
+	if len(reasons) == 0 || aws.ToString(reasons[0].Code) != "ConditionalCheckFailed" {
+		return false, fmt.Errorf("record outcome: %w", err)
+	}
+	var old contacts.Contact
+	if reasons[0].Item != nil {
+		if err := dynamo.UnmarshalItem(reasons[0].Item, &old); err != nil {
+			return false, fmt.Errorf("decode contact: %w", err)
+		}
+	}
+	switch {
+	case old.Decision == nil || old.Decision.DecisionID != o.DecisionID:
+		return false, fmt.Errorf("decision %s on contact %s: %w", o.DecisionID, contactID, apperr.ErrNotFound)
+	case old.Outcome != nil && old.Outcome.Outcome == o.Outcome:
+		return false, nil
+	default:
+		return false, ErrOutcomeExists
+	}
+}
+
+// CountShown adds one showing to an offer's propensity counters.
+func (s *Decisions) CountShown(ctx context.Context, offerID string) error {
+	return s.count(ctx, offerID, "shown")
+}
+
+// UncountShown takes back a showing whose decision was not recorded.
+func (s *Decisions) UncountShown(ctx context.Context, offerID string) error {
+	return s.add(ctx, offerID, "shown", -1)
+}
+
+func (s *Decisions) count(ctx context.Context, offerID, field string) error {
+	return s.add(ctx, offerID, field, 1)
+}
+
+func (s *Decisions) add(ctx context.Context, offerID, field string, n int64) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.tables.State),
+		Key:                       map[string]types.AttributeValue{"pk": str(propensityPrefix + offerID)},
+		UpdateExpression:          aws.String("ADD #f :one"),
+		ExpressionAttributeNames:  map[string]string{"#f": field},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(n)},
+	})
+	if err != nil {
+		return fmt.Errorf("count %s of offer %s: %w", field, offerID, err)
+	}
+	return nil
+}
+
+// LoadPropensities reads the counters of the given offers, 100 per
+// BatchGetItem; offers never shown are absent from the answer.
+func (s *Decisions) LoadPropensities(ctx context.Context, offerIDs []string) (map[string]decide.Counts, error) {
+	out := make(map[string]decide.Counts, len(offerIDs))
+	for start := 0; start < len(offerIDs); start += 100 {
+		keys := make([]map[string]types.AttributeValue, 0, 100)
+		seen := map[string]bool{}
+		for _, id := range offerIDs[start:min(start+100, len(offerIDs))] {
+			if !seen[id] {
+				seen[id] = true
+				keys = append(keys, map[string]types.AttributeValue{"pk": str(propensityPrefix + id)})
+			}
+		}
+		req := map[string]types.KeysAndAttributes{s.tables.State: {Keys: keys}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > maxWriteAttempts {
+				return out, errors.New("load propensities: keys left unprocessed after retries")
+			}
+			if attempt > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return out, err
+				}
+			}
+			res, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return out, fmt.Errorf("load propensities: %w", err)
+			}
+			for _, item := range res.Responses[s.tables.State] {
+				pk, _ := item["pk"].(*types.AttributeValueMemberS)
+				if pk == nil || len(pk.Value) <= len(propensityPrefix) {
+					continue
+				}
+				out[pk.Value[len(propensityPrefix):]] = decide.Counts{
+					Shown: numberAttr(item, "shown"), Accepted: numberAttr(item, "accepted"),
+				}
+			}
+			req = res.UnprocessedKeys
+		}
+	}
+	return out, nil
+}
+
+func num[N int | int64](n N) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(int64(n), 10)}
+}
+
+func numberAttr(item map[string]types.AttributeValue, name string) int64 {
+	v, ok := item[name].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.ParseInt(v.Value, 10, 64)
+	return n
+}
