@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/store"
@@ -191,4 +192,16 @@ func FunctionNamed(name string) (Function, bool) {
 		}
 	}
 	return Function{}, false
+}
+
+// RateExpression is the Scheduler expression of a period: rate(1 minute), rate(15 minutes), rate(2 hours).
+func RateExpression(every time.Duration) string {
+	unit, n := "minute", int(every/time.Minute)
+	if every%time.Hour == 0 {
+		unit, n = "hour", int(every/time.Hour)
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return fmt.Sprintf("rate(%d %s)", n, unit)
 }

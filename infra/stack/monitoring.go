@@ -11,20 +11,24 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/conduit-cx/conduit/shared/metrics"
 )
 
-// The metrics Conduit's functions write as CloudWatch Embedded Metric Format.
-// Every metric carries the dimension Stage; OffersSuppressed also Reason, the
-// stream metrics also Function.
+// The metrics Conduit's functions write as CloudWatch Embedded Metric Format
+// (shared/metrics). The writer records OffersMade, DecisionLatency,
+// DecisionErrors and RollupLagSeconds without dimensions, so one stage per
+// account and region is assumed; metrics recorded by Reason are graphed with
+// SEARCH over every dimension set.
 const (
-	MetricNamespace       = "Conduit"
-	MetricStageDimension  = "Stage"
-	MetricOffersMade      = "OffersMade"
-	MetricOffersSuppress  = "OffersSuppressed"
-	MetricDecisionLatency = "DecisionLatency"
-	MetricRollupLag       = "RollupLagSeconds"
-	MetricRecordsSkipped  = "StreamRecordsSkipped"
-	MetricRecordsFailed   = "StreamRecordsFailed"
+	MetricNamespace       = metrics.Namespace
+	MetricOffersMade      = metrics.OffersMade
+	MetricOffersSuppress  = metrics.OffersSuppressed
+	MetricDecisionLatency = metrics.DecisionLatency
+	MetricDecisionErrors  = metrics.DecisionErrors
+	MetricRollupLag       = metrics.RollupLagSeconds
+	MetricRecordsSkipped  = metrics.StreamRecordsSkipped
+	MetricRecordsFailed   = metrics.StreamRecordsFailed
 )
 
 // Alarm thresholds.
@@ -38,19 +42,18 @@ const (
 
 func (s *Stack) conduitMetric(name, statistic string) awscloudwatch.Metric {
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:     jsii.String(MetricNamespace),
-		MetricName:    jsii.String(name),
-		DimensionsMap: &map[string]*string{MetricStageDimension: jsii.String(s.props.Stage)},
-		Statistic:     jsii.String(statistic),
-		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+		Namespace:  jsii.String(MetricNamespace),
+		MetricName: jsii.String(name),
+		Statistic:  jsii.String(statistic),
+		Period:     awscdk.Duration_Minutes(jsii.Number(5)),
 	})
 }
 
-// search graphs every dimension combination of a Conduit metric of this stage.
+// search graphs every dimension set of a Conduit metric (one line per Reason, say).
 func (s *Stack) search(name, statistic, label string) awscloudwatch.MathExpression {
 	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		Expression: jsii.String(fmt.Sprintf(`SEARCH('{%s} MetricName="%s" %s="%s"', '%s', 300)`,
-			MetricNamespace, name, MetricStageDimension, s.props.Stage, statistic)),
+		Expression: jsii.String(fmt.Sprintf(`SEARCH('{%s} MetricName="%s"', '%s', 300)`,
+			MetricNamespace, name, statistic)),
 		UsingMetrics: &map[string]awscloudwatch.IMetric{},
 		Label:        jsii.String(label),
 		Period:       awscdk.Duration_Minutes(jsii.Number(5)),
@@ -141,8 +144,7 @@ func (s *Stack) addMonitoring() {
 			description: fmt.Sprintf("KPIs are more than %s old, or rollup reports no lag at all", RollupLagThreshold),
 			metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 				Namespace: jsii.String(MetricNamespace), MetricName: jsii.String(MetricRollupLag),
-				DimensionsMap: &map[string]*string{MetricStageDimension: jsii.String(s.props.Stage)},
-				Statistic:     jsii.String("Maximum"), Period: minutes(15),
+				Statistic: jsii.String("Maximum"), Period: minutes(15),
 			}),
 			threshold: RollupLagThreshold.Seconds(), periods: 2, datapoints: 2,
 			// A rollup that stops reporting is as late as one that reports lag.
@@ -178,7 +180,9 @@ func (s *Stack) addDashboard() {
 			Width:    jsii.Number(24), Height: jsii.Number(2),
 		})},
 		{
-			graph("Offers made", []awscloudwatch.IMetric{s.conduitMetric(MetricOffersMade, "Sum")}, nil),
+			graph("Offers made, decisions failed", []awscloudwatch.IMetric{
+				s.conduitMetric(MetricOffersMade, "Sum"), s.conduitMetric(MetricDecisionErrors, "Sum"),
+			}, nil),
 			graph("Offers suppressed by reason", []awscloudwatch.IMetric{s.search(MetricOffersSuppress, "Sum", "")}, nil),
 			graph("Decision latency (ms)", []awscloudwatch.IMetric{
 				s.conduitMetric(MetricDecisionLatency, "p50"), s.conduitMetric(MetricDecisionLatency, "p99"),

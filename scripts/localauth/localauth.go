@@ -15,12 +15,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/conduit-cx/conduit/scripts/internal/once"
 )
 
 // The token's issuer and audience, checked by the local authorizer just as
@@ -47,48 +48,28 @@ type Key struct {
 	Path string
 }
 
-// LoadOrCreate reads the key from dir, making it on first use. Two
-// processes racing to make it end up with the same key: the file is linked
-// into place only if absent.
+// LoadOrCreate reads the key from dir, making it on first use; processes
+// racing on first use end up with the same key.
 func LoadOrCreate(dir string) (*Key, error) {
 	path := filepath.Join(dir, KeyFile)
-	if k, err := load(path); err == nil || !errors.Is(err, os.ErrNotExist) {
-		return k, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	raw, err := once.File(path, func() ([]byte, error) {
+		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(priv)
+		if err != nil {
+			return nil, err
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.CreateTemp(dir, ".key-*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
-		return nil, fmt.Errorf("store the signing key: %w", err)
-	}
-	return load(path)
+	return parse(path, raw)
 }
 
-func load(path string) (*Key, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
+func parse(path string, raw []byte) (*Key, error) {
 	block, _ := pem.Decode(raw)
 	if block == nil {
 		return nil, fmt.Errorf("%s holds no PEM key; delete it to make a new one", path)

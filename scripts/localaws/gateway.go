@@ -88,7 +88,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := buildEvent(r, route, params, body, requestID, now)
 	ev.RequestContext.Authorizer = auth
-	payload, _ := json.Marshal(ev)
+	payload := marshalEvent(ev)
 	out, ferr, err := g.Invoke(r.Context(), g.Function, payload, Invocation{})
 	if err == nil && ferr != nil {
 		err = fmt.Errorf("%s: %s", ferr.Type, ferr.Message)
@@ -249,6 +249,21 @@ func buildEvent(r *http.Request, route Route, params map[string]string, body []b
 		}
 	}
 	return ev
+}
+
+// marshalEvent encodes the event without the empty mutual-TLS block that
+// aws-lambda-go always writes and API Gateway sends only with mutual TLS.
+func marshalEvent(ev events.APIGatewayV2HTTPRequest) []byte {
+	raw, _ := json.Marshal(ev)
+	var doc map[string]json.RawMessage
+	var rc map[string]json.RawMessage
+	if json.Unmarshal(raw, &doc) != nil || json.Unmarshal(doc["requestContext"], &rc) != nil {
+		return raw
+	}
+	delete(rc, "authentication")
+	doc["requestContext"], _ = json.Marshal(rc)
+	out, _ := json.Marshal(doc)
+	return out
 }
 
 // isText reports whether API Gateway would pass the body as text rather

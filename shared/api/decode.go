@@ -1,13 +1,17 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/conduit-cx/conduit/shared/apperr"
 )
@@ -18,9 +22,16 @@ func decodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		return &httpError{http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be application/json"}
 	}
-	dec := json.NewDecoder(r.Body)
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return jsonProblem(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		if field, ok := badTimeField(data, reflect.TypeOf(dst)); ok {
+			return apperr.Invalid(field, "must be a time in RFC 3339 form, such as 2026-03-02T09:30:00Z")
+		}
 		return jsonProblem(err)
 	}
 	if err := dec.Decode(&struct{}{}); err != io.EOF {
@@ -55,6 +66,90 @@ func jsonProblem(err error) error {
 	default:
 		return apperr.Invalid("body", "could not be read: %v", err)
 	}
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// badTimeField finds the first time field of t whose JSON value is not an
+// RFC 3339 string: encoding/json reports such errors without the field.
+func badTimeField(data []byte, t reflect.Type) (string, bool) {
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return "", false
+	}
+	return findBadTime(v, t, "")
+}
+
+func findBadTime(v any, t reflect.Type, path string) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v == nil {
+		return "", false
+	}
+	join := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	switch {
+	case t == timeType:
+		s, ok := v.(string)
+		if !ok {
+			return path, true
+		}
+		_, err := time.Parse(time.RFC3339, s)
+		return path, err != nil
+	case t.Kind() == reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" {
+				if p, bad := findBadTime(v, f.Type, path); bad {
+					return p, true
+				}
+				continue
+			}
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			for key, val := range obj {
+				if strings.EqualFold(key, name) {
+					if p, bad := findBadTime(val, f.Type, join(name)); bad {
+						return p, true
+					}
+				}
+			}
+		}
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		arr, _ := v.([]any)
+		for i, val := range arr {
+			if p, bad := findBadTime(val, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); bad {
+				return p, true
+			}
+		}
+	case t.Kind() == reflect.Map:
+		obj, _ := v.(map[string]any)
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if p, bad := findBadTime(obj[k], t.Elem(), join(k)); bad {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 func jsonKind(kind string) string {

@@ -416,4 +416,3 @@ func newDecisionID() string {
 	_, _ = rand.Read(b[:])
 	return "d-" + hex.EncodeToString(b[:])
 }
-

@@ -9,7 +9,9 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,8 +19,9 @@ import (
 	"unicode/utf8"
 
 	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
-	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/ext"
 	"cel.dev/cel-go/interpreter"
 
@@ -30,9 +33,16 @@ const (
 	// MaxSourceChars bounds a rule's source.
 	MaxSourceChars = 4000
 	// CostLimit bounds one evaluation; a typical rule costs under 20. A
-	// rule that exceeds it (a runaway comprehension) evaluates to false
-	// with an error instead of holding the contact.
+	// rule whose worst case (lists at MaxListItems) exceeds it is refused
+	// when saved; a rule with a comprehension (all, exists, map, filter)
+	// is also tracked while it runs and evaluates to false with an error
+	// past the limit. Rules without one cannot run away (their cost is
+	// bounded by their length), so they run untracked: tracking doubled
+	// the cost of a typical rule.
 	CostLimit = 100_000
+	// MaxListItems bounds every list and map variable a rule sees, so the
+	// worst-case cost checked at save time holds at run time.
+	MaxListItems = 100
 	// maxCached bounds the program cache; past it the cache starts over
 	// (catalogs hold a few thousand distinct rules at most).
 	maxCached = 20_000
@@ -49,18 +59,25 @@ var (
 // and the standard library, nothing else.
 func celEnv() (*cel.Env, error) {
 	envOnce.Do(func() {
-		env, envErr = cel.NewEnv(
+		var base *cel.Env
+		base, envErr = cel.NewEnv(
 			ext.NativeTypes(
 				reflect.TypeFor[Profile](), reflect.TypeFor[Contact](),
 				reflect.TypeFor[Campaign](), reflect.TypeFor[Voice](),
 				ext.ParseStructTags(true),
 			),
-			cel.Variable("profile", cel.ObjectType("rules.Profile")),
-			cel.Variable("contact", cel.ObjectType("rules.Contact")),
-			cel.Variable("campaign", cel.ObjectType("rules.Campaign")),
-			cel.Variable("voice", cel.ObjectType("rules.Voice")),
 			cel.ParserExpressionSizeLimit(MaxSourceChars),
 			cel.ParserRecursionLimit(64),
+		)
+		if envErr != nil {
+			return
+		}
+		env, envErr = base.Extend(
+			cel.CustomTypeProvider(fastProvider{base.CELTypeProvider()}),
+			cel.Variable("profile", cel.ObjectType(profileType.name)),
+			cel.Variable("contact", cel.ObjectType(contactType.name)),
+			cel.Variable("campaign", cel.ObjectType(campaignType.name)),
+			cel.Variable("voice", cel.ObjectType(voiceType.name)),
 		)
 		if envErr == nil {
 			adapter = env.CELTypeAdapter()
@@ -106,6 +123,10 @@ type Rule struct {
 	// usesCampaign: the rule reads `campaign`, so its result can differ
 	// between campaigns within one decision.
 	usesCampaign bool
+	// guards are necessary conditions checked in Go before CEL runs;
+	// guardsOnly: the rule is nothing else, so CEL need not run.
+	guards     []guard
+	guardsOnly bool
 }
 
 // Always reports whether the rule is empty: true for everyone, no CEL run.
@@ -139,20 +160,63 @@ func Compile(source string) (*Rule, error) {
 		return nil, &CompileError{Issues: []Issue{{Line: 1, Column: 1, Token: tokenAt(source, 1, 1),
 			Message: fmt.Sprintf("the rule must be true or false (bool), but it is %s", ast.OutputType())}}}
 	}
-	prg, err := e.Program(ast,
-		cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(CostLimit),
-	)
+	est, err := e.EstimateCost(ast, sizeHints{})
+	if err != nil {
+		return nil, &CompileError{Issues: []Issue{{Line: 1, Column: 1, Message: "its cost cannot be estimated: " + err.Error()}}}
+	}
+	if est.Max > CostLimit {
+		return nil, &CompileError{Issues: []Issue{{Line: 1, Column: 1, Token: tokenAt(source, 1, 1),
+			Message: fmt.Sprintf("may take up to %d evaluation steps; at most %d are allowed (avoid nesting all/exists/map/filter)", est.Max, CostLimit)}}}
+	}
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if hasComprehension(ast) {
+		opts = append(opts, cel.CostLimit(CostLimit))
+	}
+	prg, err := e.Program(ast, opts...)
 	if err != nil {
 		return nil, &CompileError{Issues: []Issue{{Line: 1, Column: 1, Message: err.Error()}}}
 	}
 	r := &Rule{Source: source, prg: prg}
+	r.guards, r.guardsOnly = guardsOf(ast)
 	for _, ref := range ast.NativeRep().ReferenceMap() {
 		if ref.Name == "campaign" {
 			r.usesCampaign = true
 		}
 	}
 	return r, nil
+}
+
+// sizeHints tells the cost estimator how large the variables can be.
+type sizeHints struct{}
+
+func (sizeHints) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
+	if len(n.Path()) == 0 {
+		return nil
+	}
+	switch n.Type().Kind() {
+	case types.ListKind, types.MapKind:
+		return &cost.SizeEstimate{Min: 0, Max: MaxListItems}
+	case types.StringKind:
+		return &cost.SizeEstimate{Min: 0, Max: maxStringChars}
+	}
+	return nil
+}
+
+func (sizeHints) EstimateCallCost(function, overloadID string, target *cost.AstNode, args []cost.AstNode) *cost.CallEstimate {
+	return nil
+}
+
+// maxStringChars is the size the estimator assumes for a string variable.
+const maxStringChars = 1000
+
+func hasComprehension(a *cel.Ast) bool {
+	found := false
+	celast.PreOrderVisit(a.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		if e.Kind() == celast.ComprehensionKind {
+			found = true
+		}
+	}))
+	return found
 }
 
 // Check compiles source and answers a compile error as input problems
@@ -184,6 +248,7 @@ func issuesOf(source string, iss *cel.Issues) []Issue {
 		if line < 1 {
 			line, col = 1, 1
 		}
+		col = max(col, 1)
 		out = append(out, Issue{Line: line, Column: col, Token: tokenAt(source, line, col), Message: cleanMessage(e.Message)})
 	}
 	if len(out) == 0 {
@@ -277,6 +342,14 @@ func (r *Rule) Eval(a *Activation, c Campaign) (ok bool, err error) {
 	if r == nil || r.prg == nil {
 		return true, nil
 	}
+	for i := range r.guards {
+		if !a.pass(&r.guards[i], &c) {
+			return false, nil
+		}
+	}
+	if r.guardsOnly {
+		return true, nil
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			ok, err = false, fmt.Errorf("rule %q: evaluation failed: %v", abbrev(r.Source), p)
@@ -308,8 +381,9 @@ func abbrev(s string) string {
 // by every rule of that decision. It is not safe for concurrent use: build
 // one per decision.
 type Activation struct {
+	vars      Vars
 	frame     frame
-	campaigns map[string]ref.Val
+	campaigns map[string]*object
 	memo      map[memoKey]memoResult
 }
 
@@ -325,7 +399,7 @@ type memoResult struct {
 
 // frame is what the CEL interpreter resolves names against.
 type frame struct {
-	profile, contact, voice, campaign ref.Val
+	profile, contact, voice, campaign *object
 }
 
 func (f *frame) ResolveName(name string) (any, bool) {
@@ -353,33 +427,49 @@ func NewActivation(v Vars) *Activation {
 		panic(err) // the environment is static; tests catch this at once
 	}
 	p, c, vo := v.Profile, v.Contact, v.Voice
-	if p.Segments == nil {
-		p.Segments = []string{}
-	}
-	if p.Products == nil {
-		p.Products = []string{}
-	}
-	if p.LifeEvents == nil {
-		p.LifeEvents = []string{}
-	}
-	if p.LifeEventDays == nil {
-		p.LifeEventDays = map[string]int{}
-	}
-	a := &Activation{campaigns: map[string]ref.Val{}}
-	a.frame.profile = adapter.NativeToValue(&p)
-	a.frame.contact = adapter.NativeToValue(&c)
-	a.frame.voice = adapter.NativeToValue(&vo)
+	p.Segments = bounded(p.Segments)
+	p.Products = bounded(p.Products)
+	p.LifeEvents = bounded(p.LifeEvents)
+	p.LifeEventDays = boundedMap(p.LifeEventDays)
+	a := &Activation{campaigns: map[string]*object{}}
+	a.vars = Vars{Profile: p, Contact: c, Campaign: v.Campaign, Voice: vo}
+	a.frame.profile = profileType.newObject(adapter, &p)
+	a.frame.contact = contactType.newObject(adapter, &c)
+	a.frame.voice = voiceType.newObject(adapter, &vo)
 	if v.Campaign != (Campaign{}) {
-		a.campaigns[v.Campaign.ID] = adapter.NativeToValue(&v.Campaign)
+		a.campaigns[v.Campaign.ID] = campaignType.newObject(adapter, &v.Campaign)
 	}
 	return a
 }
 
-func (a *Activation) campaignValue(c Campaign) ref.Val {
+// bounded keeps a list variable within MaxListItems (see CostLimit).
+func bounded(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s[:min(len(s), MaxListItems)]
+}
+
+func boundedMap(m map[string]int) map[string]int {
+	if m == nil {
+		return map[string]int{}
+	}
+	if len(m) <= MaxListItems {
+		return m
+	}
+	keys := slices.Sorted(maps.Keys(m))[:MaxListItems]
+	out := make(map[string]int, len(keys))
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	return out
+}
+
+func (a *Activation) campaignValue(c Campaign) *object {
 	if v, ok := a.campaigns[c.ID]; ok {
 		return v
 	}
-	v := adapter.NativeToValue(&c)
+	v := campaignType.newObject(adapter, &c)
 	a.campaigns[c.ID] = v
 	return v
 }
