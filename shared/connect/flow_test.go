@@ -353,3 +353,38 @@ func TestPlainUnmarshalMatchesDecode(t *testing.T) {
 		t.Errorf("error %v, want a type error at Details.ContactData.Tags", err)
 	}
 }
+
+func TestLookupPrefersTheBlocksParameter(t *testing.T) {
+	e, err := DecodeFlowEvent([]byte(`{"Details":{"ContactData":{"ContactId":"c","Attributes":{"intent":"billing","customerId":"C-1"}},"Parameters":{"intent":"cancel"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ key, want string }{
+		{"intent", "cancel"},  // this invocation's parameter wins
+		{"customerId", "C-1"}, // else the contact attribute
+	}
+	for _, c := range cases {
+		if got, ok := e.Lookup(c.key); !ok || got != c.want {
+			t.Errorf("Lookup(%s) = %q, %v; want %q", c.key, got, ok, c.want)
+		}
+	}
+	if _, ok := e.Lookup("absent"); ok {
+		t.Error("Lookup found an absent key")
+	}
+}
+
+func TestPresenceNames(t *testing.T) {
+	for p, want := range map[Presence]string{Absent: "absent", Null: "null", Present: "present"} {
+		if p.String() != want {
+			t.Errorf("%d = %q, want %q", p, p.String(), want)
+		}
+	}
+}
+
+func TestLongValuesAreClippedInProblems(t *testing.T) {
+	_, err := DecodeFlowEvent([]byte(`{"Name":"` + strings.Repeat("é", 100) + `","Details":{"ContactData":{"ContactId":"c"}}}`))
+	p, _ := apperr.AsProblems(err)
+	if len(p) != 1 || len(p[0].Problem) > 120 || !strings.Contains(p[0].Problem, "…") {
+		t.Errorf("problems = %v", p)
+	}
+}
