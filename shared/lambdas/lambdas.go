@@ -91,6 +91,8 @@ type Function struct {
 // constructor, does not link every other function's code.
 func Registry() map[string]Function {
 	return map[string]Function{
-		"api": {Trigger: OnAPI(), New: API, Timeout: 10 * time.Second},
+		"api":     {Trigger: OnAPI(), New: API, Timeout: 10 * time.Second},
+		"offer":   {Trigger: OnInvoke(), New: Offer, Timeout: 3 * time.Second},
+		"outcome": {Trigger: OnInvoke(), New: Outcome, Timeout: 3 * time.Second},
 	}
 }

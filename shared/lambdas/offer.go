@@ -1,0 +1,60 @@
+package lambdas
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/conduit-cx/conduit/shared/awsclients"
+	"github.com/conduit-cx/conduit/shared/config"
+	"github.com/conduit-cx/conduit/shared/decide"
+	"github.com/conduit-cx/conduit/shared/identity"
+	"github.com/conduit-cx/conduit/shared/metrics"
+	"github.com/conduit-cx/conduit/shared/offer"
+	"github.com/conduit-cx/conduit/shared/store"
+)
+
+// decisionEvents publishes to the stage's decisions stream.
+func decisionEvents(cfg config.Config, clients *awsclients.Clients) offer.Publisher {
+	return store.NewStreamPublisher(clients.Kinesis, store.DecisionsStream.Name(cfg.Stage),
+		func(e offer.Event) string { return e.ContactID })
+}
+
+// Offer builds the offer function: a contact flow asks for the next best
+// offer for the live contact.
+func Offer(ctx context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
+	tables := store.TablesFor(cfg.Stage)
+	profileStore := store.NewProfiles(clients.Dynamo, tables)
+	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
+	cache := offer.NewCache(store.NewCatalog(clients.Dynamo, tables), decisions, nil, cfg.CatalogRefresh, nil, slog.Default())
+	// Warm the catalog at cold start, so the first contact does not wait;
+	// a failure here is retried by the first decision.
+	if err := cache.Refresh(ctx); err != nil {
+		slog.Warn("catalog not loaded at start", "error", err.Error())
+	}
+	h := offer.NewHandler(offer.Deps{
+		Store:     decisions,
+		Catalog:   cache,
+		Publisher: decisionEvents(cfg, clients),
+		Hasher:    identity.NewHasher(cfg.IdentityKey),
+		Policy:    decide.DefaultPolicy(),
+		Deadline:  cfg.DecisionDeadline,
+		Metrics:   metrics.New(os.Stdout, metrics.Namespace),
+	})
+	return lambda.NewHandler(h.Handle), nil
+}
+
+// Outcome builds the outcome function: the flow or the agent reports what
+// the customer said to an offer.
+func Outcome(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
+	tables := store.TablesFor(cfg.Stage)
+	profileStore := store.NewProfiles(clients.Dynamo, tables)
+	h := offer.NewOutcomeHandler(offer.OutcomeDeps{
+		Store:     store.NewDecisions(clients.Dynamo, tables, profileStore),
+		Profiles:  profileStore,
+		Publisher: decisionEvents(cfg, clients),
+	})
+	return lambda.NewHandler(h.Handle), nil
+}
