@@ -41,6 +41,11 @@ const (
 	fProfileLifeEvents
 	// map field (membership tests its keys)
 	fProfileLifeEventDays
+	// int fields
+	fProfileTenureMonths
+	fProfileContactCount
+	fContactHour
+	fVoiceLastSurveyScore
 )
 
 var fieldsByPath = map[string]field{
@@ -50,10 +55,13 @@ var fieldsByPath = map[string]field{
 	"campaign.id": fCampaignID, "campaign.name": fCampaignName, "voice.last_social_topic": fVoiceLastSocialTopic,
 	"profile.segments": fProfileSegments, "profile.products": fProfileProducts,
 	"profile.life_events": fProfileLifeEvents, "profile.life_event_days": fProfileLifeEventDays,
+	"profile.tenure_months": fProfileTenureMonths, "profile.contact_count": fProfileContactCount,
+	"contact.hour": fContactHour, "voice.last_survey_score": fVoiceLastSurveyScore,
 }
 
 func (f field) isString() bool { return f >= fProfileValueTier && f <= fVoiceLastSocialTopic }
 func (f field) isList() bool   { return f >= fProfileSegments && f <= fProfileLifeEventDays }
+func (f field) isInt() bool    { return f >= fProfileTenureMonths && f <= fVoiceLastSurveyScore }
 
 type guardOp uint8
 
@@ -62,15 +70,21 @@ const (
 	opNe                   // field != value
 	opOneOf                // field in [values]
 	opHas                  // value in list field (or map field's keys)
+	opCmp                  // int field (or life_event_days[key]) <, <=, >, >=, ==, != n
 )
 
 // guard is one necessary condition of a rule.
 type guard struct {
 	op     guardOp
 	field  field
-	value  string
+	value  string // opCmp on life_event_days: the key
 	values []string
+	cmp    string // opCmp: the CEL operator, with the field on the left
+	n      int64
 }
+
+// flipped is the comparison with its sides swapped (3 < x is x > 3).
+var flipped = map[string]string{"_<_": "_>_", "_<=_": "_>=_", "_>_": "_<_", "_>=_": "_<=_", "_==_": "_==_", "_!=_": "_!=_"}
 
 // guardsOf returns the guards of a checked rule and whether the rule is
 // nothing but guards.
@@ -106,6 +120,23 @@ func guardOf(e celast.Expr) (guard, bool) {
 	args := call.Args()
 	if len(args) != 2 || call.IsMemberFunction() {
 		return guard{}, false
+	}
+	if cmp, ok := flipped[call.FunctionName()]; ok {
+		for _, side := range []struct {
+			f, n celast.Expr
+			op   string
+		}{{args[0], args[1], call.FunctionName()}, {args[1], args[0], cmp}} {
+			n, nok := intLiteral(side.n)
+			if !nok {
+				continue
+			}
+			if f, ok := fieldOf(side.f); ok && f.isInt() {
+				return guard{op: opCmp, field: f, cmp: side.op, n: n}, true
+			}
+			if key, ok := lifeEventDaysIndex(side.f); ok {
+				return guard{op: opCmp, field: fProfileLifeEventDays, value: key, cmp: side.op, n: n}, true
+			}
+		}
 	}
 	switch call.FunctionName() {
 	case "_==_", "_!=_":
@@ -154,6 +185,27 @@ func fieldOf(e celast.Expr) (field, bool) {
 	return f, ok
 }
 
+func intLiteral(e celast.Expr) (int64, bool) {
+	if e.Kind() != celast.LiteralKind {
+		return 0, false
+	}
+	n, ok := e.AsLiteral().(types.Int)
+	return int64(n), ok
+}
+
+// lifeEventDaysIndex matches `profile.life_event_days["kind"]`.
+func lifeEventDaysIndex(e celast.Expr) (string, bool) {
+	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != "_[_]" || len(e.AsCall().Args()) != 2 {
+		return "", false
+	}
+	args := e.AsCall().Args()
+	f, ok := fieldOf(args[0])
+	if !ok || f != fProfileLifeEventDays {
+		return "", false
+	}
+	return stringLiteral(args[1])
+}
+
 func stringLiteral(e celast.Expr) (string, bool) {
 	if e.Kind() != celast.LiteralKind {
 		return "", false
@@ -192,6 +244,40 @@ func (a *Activation) str(f field, c *Campaign) string {
 	return ""
 }
 
+// num reads an int field of the decision's variables.
+func (a *Activation) num(f field) int64 {
+	v := &a.vars
+	switch f {
+	case fProfileTenureMonths:
+		return int64(v.Profile.TenureMonths)
+	case fProfileContactCount:
+		return int64(v.Profile.ContactCount)
+	case fContactHour:
+		return int64(v.Contact.Hour)
+	case fVoiceLastSurveyScore:
+		return int64(v.Voice.LastSurveyScore)
+	}
+	return 0
+}
+
+func compare(x int64, cmp string, n int64) bool {
+	switch cmp {
+	case "_<_":
+		return x < n
+	case "_<=_":
+		return x <= n
+	case "_>_":
+		return x > n
+	case "_>=_":
+		return x >= n
+	case "_==_":
+		return x == n
+	case "_!=_":
+		return x != n
+	}
+	return false
+}
+
 // has reports whether a list field holds value (a map field, its keys).
 func (a *Activation) has(f field, value string) bool {
 	v := &a.vars
@@ -207,6 +293,39 @@ func (a *Activation) has(f field, value string) bool {
 		return ok
 	}
 	return false
+}
+
+// guardResult is a guard's answer; guardUnknown (a missing map key, an
+// error in CEL) leaves the answer to CEL.
+type guardResult uint8
+
+const (
+	guardPass guardResult = iota
+	guardFail
+	guardUnknown
+)
+
+func (a *Activation) check(g *guard, c *Campaign) guardResult {
+	if g.op == opCmp {
+		var x int64
+		if g.field == fProfileLifeEventDays {
+			d, ok := a.vars.Profile.LifeEventDays[g.value]
+			if !ok {
+				return guardUnknown
+			}
+			x = int64(d)
+		} else {
+			x = a.num(g.field)
+		}
+		if compare(x, g.cmp, g.n) {
+			return guardPass
+		}
+		return guardFail
+	}
+	if a.pass(g, c) {
+		return guardPass
+	}
+	return guardFail
 }
 
 func (a *Activation) pass(g *guard, c *Campaign) bool {
@@ -255,7 +374,7 @@ func NewIndex(rs []*Rule) *Index {
 		if r != nil {
 			for gi := range r.guards {
 				g := &r.guards[gi]
-				if g.op == opNe || g.field == fCampaignID || g.field == fCampaignName {
+				if g.op == opNe || g.op == opCmp || g.field == fCampaignID || g.field == fCampaignName {
 					continue // campaign guards depend on the offer, not on the decision
 				}
 				if anchor == nil || anchorRank[g.field] < anchorRank[anchor.field] {

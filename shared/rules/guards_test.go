@@ -35,6 +35,11 @@ var guardRules = []string{
 	`profile.language == "" && contact.language == "en"`,
 	`profile.segments.exists(s, s == "student") && contact.queue == "sales"`,
 	`!("broadband" in profile.segments)`,
+	`profile.tenure_months >= 12 && 3 < voice.last_survey_score && contact.hour != 3`,
+	`profile.life_event_days["move"] <= 30`,
+	`profile.life_event_days["move"] > 30 || profile.contact_count == 0`,
+	`12 <= profile.tenure_months && profile.contact_count < 4 && contact.hour == 14`,
+	`profile.life_event_days["marriage"] >= 0 && contact.intent == "move"`,
 }
 
 func guardVars() []Vars {
@@ -79,7 +84,9 @@ func TestGuardExtraction(t *testing.T) {
 		guardsOnly bool
 	}{
 		{`contact.intent == "high_bill"`, 1, true},
-		{`contact.intent == "high_bill" && profile.tenure_months > 3`, 1, false},
+		{`contact.intent == "high_bill" && profile.segments.size() > 3`, 1, false},
+		{`contact.intent == "high_bill" && profile.tenure_months > 3 && 5 >= voice.last_survey_score`, 3, true},
+		{`profile.life_event_days["move"] <= 30`, 1, true},
 		{`"a" in profile.segments && ("b" in profile.products && contact.queue != "x")`, 3, true},
 		{`contact.intent == "a" || contact.intent == "b"`, 0, false},
 		{`profile.value_tier in ["gold", profile.language]`, 0, false},

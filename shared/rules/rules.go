@@ -342,12 +342,16 @@ func (r *Rule) Eval(a *Activation, c Campaign) (ok bool, err error) {
 	if r == nil || r.prg == nil {
 		return true, nil
 	}
+	known := true
 	for i := range r.guards {
-		if !a.pass(&r.guards[i], &c) {
+		switch a.check(&r.guards[i], &c) {
+		case guardFail:
 			return false, nil
+		case guardUnknown:
+			known = false
 		}
 	}
-	if r.guardsOnly {
+	if r.guardsOnly && known {
 		return true, nil
 	}
 	defer func() {
