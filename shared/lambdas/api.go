@@ -9,7 +9,9 @@ import (
 	"github.com/conduit-cx/conduit/shared/api"
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
+	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
+	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/store"
 )
 
@@ -17,9 +19,15 @@ import (
 // API Gateway (payload format 2.0), over the stores of the stage.
 func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
 	tables := store.TablesFor(cfg.Stage)
+	profileStore := store.NewProfiles(clients.Dynamo, tables)
+	catalogStore := store.NewCatalog(clients.Dynamo, tables)
+	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
 	srv := api.NewServer(api.Deps{
-		Profiles: store.NewProfiles(clients.Dynamo, tables),
+		Profiles: profileStore,
 		Identity: identity.NewHasher(cfg.IdentityKey),
+		Catalog:  offer.NewCache(catalogStore, decisions, nil, cfg.CatalogRefresh, nil, nil),
+		Policy:   decide.DefaultPolicy(),
+		Contacts: decisions,
 	})
 	return algnhsa.New(srv, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2}), nil
 }
