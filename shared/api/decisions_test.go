@@ -78,13 +78,13 @@ func TestSimulateExplainsEveryOffer(t *testing.T) {
 			}
 			var out struct {
 				Decision struct {
-					OfferID     string `json:"offerId"`
+					OfferID     string                  `json:"offerId"`
 					Why         struct{ Reason string } `json:"why"`
 					Explanation struct {
 						Offers []struct {
-							OfferID string `json:"offerId"`
+							OfferID string                  `json:"offerId"`
 							Why     struct{ Reason string } `json:"why"`
-							Rank    int `json:"rank"`
+							Rank    int                     `json:"rank"`
 						} `json:"offers"`
 					} `json:"explanation"`
 				} `json:"decision"`
