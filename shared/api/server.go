@@ -15,6 +15,7 @@ import (
 
 	"github.com/akrylysov/algnhsa"
 
+	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/logging"
 )
@@ -32,8 +33,13 @@ type Deps struct {
 	// Erasers remove what other stores hold about an erased profile
 	// (contacts, offer history); each runs on every erasure request.
 	Erasers []Eraser
-	Clock   func() time.Time
-	Log     *slog.Logger
+	// Catalog and Policy let a simulation decide exactly as the offer
+	// function does; Contacts reads recorded decisions.
+	Catalog  CatalogView
+	Policy   decide.Policy
+	Contacts ContactReader
+	Clock    func() time.Time
+	Log      *slog.Logger
 }
 
 // Route is one registered operation and the scopes that may call it.
