@@ -64,20 +64,21 @@ func newResponse(budget int, pairs []Pair) (Response, []Trim) {
 		if len(r) == 0 {
 			overhead--
 		}
-		cost := overhead + encodedLen(v)
-		if used+cost <= budget {
+		// Scans stop at the room left, so an overlong value costs no more
+		// than the budget.
+		room := budget - used - overhead
+		if whole, n := cutToEncoded(v, room); room >= 0 && len(whole) == len(v) {
 			r[p.Key] = v
-			used += cost
+			used += overhead + n
 			continue
 		}
-		room := budget - used - overhead - len(ellipsis)
-		cut := cutToEncoded(v, room)
+		cut, n := cutToEncoded(v, room-len(ellipsis))
 		if cut == "" {
 			trims = append(trims, Trim{Key: p.Key, Dropped: true, Reason: "no room left in the response budget"})
 			continue
 		}
 		r[p.Key] = cut + ellipsis
-		used += overhead + encodedLen(cut) + len(ellipsis)
+		used += overhead + n + len(ellipsis)
 		trims = append(trims, Trim{Key: p.Key, Reason: "cut to fit the response budget"})
 	}
 	return r, trims
@@ -177,10 +178,10 @@ func asciiLen(c byte) int {
 }
 
 // cutToEncoded returns the longest prefix of s, ending on a character
-// boundary, whose encoded length is at most max.
-func cutToEncoded(s string, max int) string {
+// boundary, whose encoded length is at most max, and that length.
+func cutToEncoded(s string, max int) (string, int) {
 	if max <= 0 {
-		return ""
+		return "", 0
 	}
 	n := 0
 	for i := 0; i < len(s); {
@@ -198,10 +199,10 @@ func cutToEncoded(s string, max int) string {
 			}
 		}
 		if n+w > max {
-			return s[:i]
+			return s[:i], n
 		}
 		n += w
 		i += size
 	}
-	return s
+	return s, n
 }

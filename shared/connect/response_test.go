@@ -191,3 +191,15 @@ func TestResponseValidate(t *testing.T) {
 		t.Errorf("empty response: %v", err)
 	}
 }
+
+func TestNewResponseDropsEvenEmptyValuesWhenFull(t *testing.T) {
+	// Found by fuzzing: with no room left, "" must not count as fitting.
+	r, trims := newResponse(12, []Pair{{"offer", "none"}, {"reason", ""}})
+	b, _ := json.Marshal(r)
+	if len(b) > 12 {
+		t.Fatalf("encoded %d bytes over a 12-byte budget: %s", len(b), b)
+	}
+	if _, ok := r["reason"]; ok || len(trims) != 1 || !trims[0].Dropped {
+		t.Errorf("response %v trims %+v", r, trims)
+	}
+}
