@@ -194,12 +194,16 @@ func TestResponseValidate(t *testing.T) {
 
 func TestNewResponseDropsEvenEmptyValuesWhenFull(t *testing.T) {
 	// Found by fuzzing: with no room left, "" must not count as fitting.
-	r, trims := newResponse(12, []Pair{{"offer", "none"}, {"reason", ""}})
+	// {"offer":"none"} is exactly 16 bytes.
+	r, trims := newResponse(16, []Pair{{"offer", "none"}, {"reason", ""}})
 	b, _ := json.Marshal(r)
-	if len(b) > 12 {
-		t.Fatalf("encoded %d bytes over a 12-byte budget: %s", len(b), b)
+	if len(b) > 16 {
+		t.Fatalf("encoded %d bytes over a 16-byte budget: %s", len(b), b)
 	}
-	if _, ok := r["reason"]; ok || len(trims) != 1 || !trims[0].Dropped {
+	if r["offer"] != "none" {
+		t.Errorf("offer lost: %v", r)
+	}
+	if _, ok := r["reason"]; ok || len(trims) != 1 || trims[0].Key != "reason" || !trims[0].Dropped {
 		t.Errorf("response %v trims %+v", r, trims)
 	}
 }
