@@ -60,11 +60,9 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 	d.Subject, d.Anonymous = SubjectOf(in.Profile, e.c.ContactID)
 
 	n := snap.Offers()
-	d.Explanation.Offers = make([]OfferResult, n)
-	for i := range n {
-		o := snap.offers[i].offer
-		d.Explanation.Offers[i] = OfferResult{OfferID: o.ID, CampaignID: o.CampaignID, Name: o.Name}
-	}
+	d.snap = snap
+	d.verdicts = make([]verdict, n)
+	d.whys = make([]Why, 1, 16)
 	if in.Profile != nil {
 		e.hist = newHistory(in.Profile.RecentOffers)
 	}
@@ -79,8 +77,11 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 		stop = why(StepEligibility, ReasonNoOffers)
 	}
 	if stop != (Why{}) {
-		for i := range d.Explanation.Offers {
-			d.Explanation.Offers[i].Why = stop
+		if n > 0 {
+			k := d.whyIndex(stop)
+			for i := range d.verdicts {
+				d.verdicts[i].why = k
+			}
 		}
 		d.Why = stop
 		return d
@@ -90,7 +91,7 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 	pass := make([]int32, 0, n)
 	for i := range snap.offers {
 		if w := e.check(&snap.offers[i]); w != (Why{}) {
-			d.Explanation.Offers[i].Why = w
+			d.drop(i, w)
 			continue
 		}
 		pass = append(pass, int32(i))
@@ -101,7 +102,7 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 		po := &snap.offers[i]
 		scores[k] = score(po, &e.c, in.Profile, in.Propensity[po.offer.ID], in.Now, &pol)
 		if !(scores[k].Priority > 0) {
-			d.Explanation.Offers[i].Why = why(StepArbitration, ReasonZeroPriority)
+			d.drop(int(i), why(StepArbitration, ReasonZeroPriority))
 			continue
 		}
 		scores[len(kept)] = scores[k]
@@ -125,27 +126,25 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 		return cmp.Compare(snap.offers[kept[a]].offer.ID, snap.offers[kept[b]].offer.ID)
 	})
 
+	d.scores = scores
 	d.Ranked = make([]Candidate, len(order))
 	holdout := make([]int8, len(snap.campaigns)) // 0 not drawn, 1 in, 2 out
 	for r, k := range order {
 		i := kept[k]
 		po := &snap.offers[i]
-		pc := &snap.campaigns[po.campaign]
+		c := snap.campaigns[po.campaign].campaign
 		if holdout[po.campaign] == 0 {
 			holdout[po.campaign] = 2
-			if InHoldout(d.Subject, pc.campaign.ID, pc.campaign.HoldoutShare) {
+			if InHoldout(d.Subject, c.ID, c.HoldoutShare) {
 				holdout[po.campaign] = 1
 			}
 		}
 		d.Ranked[r] = Candidate{
-			OfferID: po.offer.ID, CampaignID: pc.campaign.ID, Priority: scores[k].Priority,
-			Holdout: holdout[po.campaign] == 1,
-			score:   scores[k], offer: po.offer, campaign: pc.campaign, ex: int(i),
+			OfferID: po.offer.ID, CampaignID: c.ID, Priority: scores[k].Priority,
+			Holdout: holdout[po.campaign] == 1, offer: po.offer, ex: i, sc: k,
 		}
-		d.Explanation.Offers[i].Score = &d.Ranked[r].score
-		d.Explanation.Offers[i].Rank = r + 1
+		d.verdicts[i].rank = int32(r + 1)
 	}
-	d.Explanation.Eligible = len(d.Ranked)
 	d.settle(0)
 	return d
 }
@@ -167,7 +166,7 @@ type engine struct {
 // gates runs the gates in order and records each verdict; it returns the
 // first that stops every offer, or the zero Why.
 func (e *engine) gates(d *Decision) Why {
-	d.Explanation.Gates = make([]Gate, 0, 5)
+	d.gates = make([]Gate, 0, 5)
 	var stop Why
 	add := func(step Step, r Reason, words string) {
 		g := Gate{Step: step, Passed: r == ReasonNone}
@@ -177,7 +176,7 @@ func (e *engine) gates(d *Decision) Why {
 				stop = g.Why
 			}
 		}
-		d.Explanation.Gates = append(d.Explanation.Gates, g)
+		d.gates = append(d.gates, g)
 	}
 	r := consentGate(e.in.Profile, e.in.Suppressed, e.c.Channel, e.pol)
 	add(StepConsent, r, r.Words())

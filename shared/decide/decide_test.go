@@ -37,10 +37,10 @@ func TestConsentAndErasureSuppressBeforeRanking(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Decide(tc.in, threeOffers(), Policy{})
-			if d.OfferID != "" || d.Holdout || len(d.Ranked) != 0 || d.Explanation.Eligible != 0 {
+			if d.OfferID != "" || d.Holdout || len(d.Ranked) != 0 || d.Explain().Eligible != 0 {
 				t.Fatalf("offer %q holdout %v ranked %d: want nothing ranked", d.OfferID, d.Holdout, len(d.Ranked))
 			}
-			for _, o := range d.Explanation.Offers {
+			for _, o := range d.Explain().Offers {
 				if o.Why.Reason != tc.want || o.Score != nil || o.Rank != 0 {
 					t.Fatalf("offer %s: %+v, want dropped for %q without a score", o.OfferID, o, tc.want)
 				}
@@ -57,12 +57,12 @@ func TestHeldCampaignOffersAreNotMade(t *testing.T) {
 		if d.OfferID != "o-c" {
 			t.Fatalf("winner = %q, want o-c, the only offer of the campaign not held", d.OfferID)
 		}
-		for _, o := range d.Explanation.Offers[:2] {
+		for _, o := range d.Explain().Offers[:2] {
 			if o.Why.Step != StepLoad || o.Why.Reason != ReasonLoadHeld || o.Why.Words != "Billing queue: ASA 95 s is above 60 s" {
 				t.Fatalf("offer %s: %+v, want held by load with the load reason", o.OfferID, o.Why)
 			}
 		}
-		if g := d.Explanation.Gates[2]; !g.Passed {
+		if g := d.Explain().Gates[2]; !g.Passed {
 			t.Fatalf("load gate %+v stopped everything with one campaign still open", g)
 		}
 	})
@@ -118,7 +118,7 @@ func TestEligibility(t *testing.T) {
 				tc.contact(&ct)
 			}
 			d := Decide(input(customer(), ct), NewSnapshot([]catalog.Offer{o}, []catalog.Campaign{c}), Policy{})
-			if got := d.Explanation.Offers[0].Why; got != tc.want {
+			if got := d.Explain().Offers[0].Why; got != tc.want {
 				t.Fatalf("offer verdict = %+v, want %+v", got, tc.want)
 			}
 			if (tc.want == Why{}) != d.Offered() {
@@ -153,7 +153,7 @@ func TestRuleErrorsDropTheOfferWithTheError(t *testing.T) {
 				tc.campaign(&c)
 			}
 			d := Decide(input(customer(), voiceCall()), NewSnapshot([]catalog.Offer{o}, []catalog.Campaign{c}), Policy{})
-			w := d.Explanation.Offers[0].Why
+			w := d.Explain().Offers[0].Why
 			if w.Reason != ReasonRuleError || !strings.HasPrefix(w.Words, tc.words) || len(w.Words) == len(tc.words) {
 				t.Fatalf("verdict = %+v, want rule_error starting %q with the error", w, tc.words)
 			}
@@ -193,7 +193,7 @@ func TestExhaustedOffersAreSkipped(t *testing.T) {
 	if d.OfferID != "o-b" {
 		t.Fatalf("winner = %q, want o-b after the exhausted o-a", d.OfferID)
 	}
-	if w := d.Explanation.Offers[0].Why; w.Step != StepCap || w.Reason != ReasonGlobalCap {
+	if w := d.Explain().Offers[0].Why; w.Step != StepCap || w.Reason != ReasonGlobalCap {
 		t.Fatalf("o-a verdict %+v, want global cap", w)
 	}
 }
@@ -213,7 +213,7 @@ func TestCapReachedFallsBackToTheNextOffer(t *testing.T) {
 	if d.OfferID != "" || d.Offered() || d.Why.Reason != ReasonNoEligibleOffer || d.Why.Step != StepCap {
 		t.Fatalf("after every cap: offer %q why %+v", d.OfferID, d.Why)
 	}
-	for _, o := range d.Explanation.Offers {
+	for _, o := range d.Explain().Offers {
 		if o.Why.Reason != ReasonGlobalCap || o.Score == nil {
 			t.Fatalf("offer %s: %+v, want cap reason and its score kept", o.OfferID, o)
 		}

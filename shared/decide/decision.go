@@ -1,6 +1,8 @@
 package decide
 
 import (
+	"encoding/json"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -31,8 +33,16 @@ type Decision struct {
 	// Ranked is every offer that passed gates, rules and policies, best
 	// first, so the caller can fall back to the next when the winner's
 	// global cap cannot be reserved (see CapReached).
-	Ranked      []Candidate `json:"ranked"`
-	Explanation Explanation `json:"explanation"`
+	Ranked []Candidate `json:"ranked"`
+	// The explanation (see Explain) is kept compact, one pointer-free
+	// verdict per catalog offer, so a decision over thousands of offers
+	// costs the garbage collector next to nothing; JSON includes it in full.
+	gates    []Gate
+	scores   []Score   // of the ranked offers, indexed by Candidate.sc
+	verdicts []verdict // by snapshot offer index
+	whys     []Why     // distinct verdicts of this decision; whys[0] is "not dropped"
+	lastWhy  int32
+	snap     *Snapshot
 
 	winner  int // index in Ranked, -1 when none
 	variant int // index in the winner's variants, -1 when none
@@ -50,10 +60,9 @@ type Candidate struct {
 	// campaign, so if this offer wins nothing is shown.
 	Holdout bool `json:"holdout"`
 
-	score    Score
-	offer    *catalog.Offer
-	campaign *catalog.Campaign
-	ex       int // index in Explanation.Offers
+	offer *catalog.Offer
+	ex    int32 // index of the offer in the snapshot and in verdicts
+	sc    int32 // index of its score in Decision.scores
 }
 
 // Offer is the catalog offer of the candidate.
@@ -61,7 +70,7 @@ func (c *Candidate) Offer() *catalog.Offer { return c.offer }
 
 // Explanation says, for a simulation or an audit, how the decision came
 // about: each gate's verdict, and for every offer in the catalog either
-// what dropped it or how it scored.
+// what dropped it or how it scored. Decision.Explain builds it.
 type Explanation struct {
 	Gates  []Gate        `json:"gates"`
 	Offers []OfferResult `json:"offers"`
@@ -80,6 +89,75 @@ type OfferResult struct {
 	// Score and Rank (1 = best) are set when the offer was ranked.
 	Score *Score `json:"score,omitempty"`
 	Rank  int    `json:"rank,omitempty"`
+}
+
+// verdict is one offer's fate, pointer-free.
+type verdict struct {
+	why  int32 // index in Decision.whys; 0: not dropped
+	rank int32 // 1 = best; 0: not ranked
+}
+
+// drop records what dropped offer i.
+func (d *Decision) drop(i int, w Why) { d.verdicts[i].why = d.whyIndex(w) }
+
+// whyIndex finds or adds w in the decision's table of verdicts. Most
+// verdicts repeat (the same few reasons over thousands of offers), so the
+// last hit is tried first and a short table is searched; past that, new
+// words (rule errors name their rule) are appended without a search.
+func (d *Decision) whyIndex(w Why) int32 {
+	if d.whys[d.lastWhy] == w {
+		return d.lastWhy
+	}
+	if len(d.whys) <= 32 {
+		for k := range d.whys {
+			if d.whys[k] == w {
+				d.lastWhy = int32(k)
+				return d.lastWhy
+			}
+		}
+	}
+	d.whys = append(d.whys, w)
+	d.lastWhy = int32(len(d.whys) - 1)
+	return d.lastWhy
+}
+
+// Explain builds the full explanation: every gate, and every catalog offer
+// with what dropped it or its score and rank.
+func (d *Decision) Explain() Explanation {
+	ex := Explanation{Gates: d.gates, Eligible: len(d.Ranked), Offers: make([]OfferResult, 0, len(d.verdicts))}
+	if ex.Gates == nil {
+		ex.Gates = []Gate{}
+	}
+	for r := range d.Offers() {
+		ex.Offers = append(ex.Offers, r)
+	}
+	return ex
+}
+
+// Offers yields each catalog offer's fate in snapshot order (by offer id),
+// without building the whole explanation.
+func (d *Decision) Offers() iter.Seq[OfferResult] {
+	return func(yield func(OfferResult) bool) {
+		for i, v := range d.verdicts {
+			o := d.snap.offers[i].offer
+			r := OfferResult{OfferID: o.ID, CampaignID: o.CampaignID, Name: o.Name, Why: d.whys[v.why], Rank: int(v.rank)}
+			if v.rank > 0 {
+				r.Score = &d.scores[d.Ranked[v.rank-1].sc]
+			}
+			if !yield(r) {
+				return
+			}
+		}
+	}
+}
+
+// MarshalJSON writes the decision with its full explanation.
+func (d Decision) MarshalJSON() ([]byte, error) {
+	type fields Decision // the exported fields, without this method
+	return json.Marshal(struct {
+		fields
+		Explanation Explanation `json:"explanation"`
+	}{fields(d), d.Explain()})
 }
 
 // Offered reports whether an offer is to be shown: there is a winner and
@@ -126,7 +204,7 @@ func (d *Decision) CapReached() bool {
 	if w == nil {
 		return false
 	}
-	d.Explanation.Offers[w.ex].Why = why(StepCap, ReasonGlobalCap)
+	d.drop(int(w.ex), why(StepCap, ReasonGlobalCap))
 	d.settle(d.winner + 1)
 	return d.winner >= 0
 }
@@ -161,11 +239,12 @@ func (d *Decision) settle(i int) {
 // the offer's own template filled with the decision's facts, or a plain
 // sentence from what matched.
 func (d *Decision) whyItFits(w *Candidate) Why {
+	sc := &d.scores[w.sc]
 	r := ReasonBestFit
 	switch {
-	case w.score.IntentMatch != "":
+	case sc.IntentMatch != "":
 		r = ReasonIntentMatch
-	case w.score.LifeEventMatch != "":
+	case sc.LifeEventMatch != "":
 		r = ReasonLifeEventMatch
 	}
 	out := Why{Step: StepArbitration, Reason: r}
@@ -173,7 +252,7 @@ func (d *Decision) whyItFits(w *Candidate) Why {
 	if o.Content.WhyItFits != "" {
 		// A template naming a fact this decision lacks would read badly
 		// ("Congratulations on your !"): the plain sentence is better.
-		if facts := d.facts(w); hasEveryFact(o.Content.WhyItFits, facts) {
+		if facts := d.facts(w, sc); hasEveryFact(o.Content.WhyItFits, facts) {
 			if out.Words = o.Content.WhyItFitsFor(facts); out.Words != "" {
 				return out
 			}
@@ -181,9 +260,9 @@ func (d *Decision) whyItFits(w *Candidate) Why {
 	}
 	switch {
 	case r == ReasonIntentMatch:
-		out.Words = "Customer got in touch about " + spoken(w.score.IntentMatch) + ", which this offer answers."
+		out.Words = "Customer got in touch about " + spoken(sc.IntentMatch) + ", which this offer answers."
 	case r == ReasonLifeEventMatch:
-		out.Words = "This offer is made for customers with a recent " + spoken(w.score.LifeEventMatch) + "."
+		out.Words = "This offer is made for customers with a recent " + spoken(sc.LifeEventMatch) + "."
 	case len(d.Ranked) == 1:
 		out.Words = "The one offer this customer may get now."
 	default:
@@ -194,14 +273,14 @@ func (d *Decision) whyItFits(w *Candidate) Why {
 
 // facts are the values of the why-it-fits placeholders
 // (catalog.WhyItFitsPlaceholders).
-func (d *Decision) facts(w *Candidate) map[string]string {
+func (d *Decision) facts(w *Candidate, sc *Score) map[string]string {
 	f := map[string]string{
 		"intent":    spoken(d.intent),
-		"lifeEvent": spoken(w.score.LifeEventMatch),
+		"lifeEvent": spoken(sc.LifeEventMatch),
 		"offer":     w.offer.Name,
 	}
-	if w.campaign != nil {
-		f["campaign"] = w.campaign.Name
+	if ci := d.snap.offers[w.ex].campaign; ci >= 0 {
+		f["campaign"] = d.snap.campaigns[ci].campaign.Name
 	}
 	if p := d.prof; p != nil {
 		f["valueTier"] = p.ValueTier

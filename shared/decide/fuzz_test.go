@@ -153,13 +153,13 @@ func fuzzCase(data []byte) (Input, *Snapshot, Policy) {
 // checkDecision asserts what holds for every decision, whatever the input.
 func checkDecision(t *testing.T, d Decision, snap *Snapshot) {
 	t.Helper()
-	if len(d.Explanation.Offers) != snap.Offers() {
-		t.Fatalf("%d offers explained of %d", len(d.Explanation.Offers), snap.Offers())
+	if len(d.Explain().Offers) != snap.Offers() {
+		t.Fatalf("%d offers explained of %d", len(d.Explain().Offers), snap.Offers())
 	}
 	if d.Why.Reason == ReasonNone || d.Why.Words == "" || d.Why.Step == "" {
 		t.Fatalf("decision without a why: %+v", d.Why)
 	}
-	for _, o := range d.Explanation.Offers {
+	for _, o := range d.Explain().Offers {
 		if (o.Why == Why{}) == (o.Score == nil) && o.Why.Reason != ReasonGlobalCap {
 			t.Fatalf("offer %s has why %+v and score %v: want exactly one", o.OfferID, o.Why, o.Score)
 		}
@@ -169,8 +169,8 @@ func checkDecision(t *testing.T, d Decision, snap *Snapshot) {
 			t.Fatalf("ranked out of order at %d", i)
 		}
 	}
-	if d.Explanation.Eligible != len(d.Ranked) {
-		t.Fatalf("eligible %d, ranked %d", d.Explanation.Eligible, len(d.Ranked))
+	if d.Explain().Eligible != len(d.Ranked) {
+		t.Fatalf("eligible %d, ranked %d", d.Explain().Eligible, len(d.Ranked))
 	}
 	switch w := d.Winner(); {
 	case w == nil:

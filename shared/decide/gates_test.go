@@ -38,7 +38,7 @@ func TestConsentGate(t *testing.T) {
 			in := input(tc.profile, voiceCall())
 			in.Suppressed = tc.suppressed
 			d := Decide(in, oneOffer(), Policy{RequireOptIn: tc.optInOnly})
-			if g := d.Explanation.Gates[0]; g.Step != StepConsent || g.Why.Reason != tc.want || g.Passed != (tc.want == ReasonNone) {
+			if g := d.Explain().Gates[0]; g.Step != StepConsent || g.Why.Reason != tc.want || g.Passed != (tc.want == ReasonNone) {
 				t.Fatalf("consent gate = %+v, want reason %q", g, tc.want)
 			}
 			if tc.want == ReasonNone {
@@ -108,7 +108,7 @@ func TestEmpathyGate(t *testing.T) {
 				tc.contact(&c)
 			}
 			d := Decide(input(tc.profile, c), oneOffer(), Policy{})
-			g := d.Explanation.Gates[1]
+			g := d.Explain().Gates[1]
 			if g.Step != StepEmpathy || g.Why.Reason != tc.want {
 				t.Fatalf("empathy gate = %+v, want %q", g, tc.want)
 			}
@@ -136,7 +136,7 @@ func TestAnUpsetCallerGetsNoOfferAndTheAgentIsTold(t *testing.T) {
 	if want := "Customer is upset: focus on service, no offer."; d.Why.Words != want {
 		t.Fatalf("agent reads %q, want %q", d.Why.Words, want)
 	}
-	if got := d.Explanation.Offers[0].Why.Reason; got != ReasonUpset {
+	if got := d.Explain().Offers[0].Why.Reason; got != ReasonUpset {
 		t.Fatalf("offer dropped for %q, want %q", got, ReasonUpset)
 	}
 }
@@ -159,7 +159,7 @@ func TestChannelGate(t *testing.T) {
 			c := voiceCall()
 			c.Channel = tc.channel
 			d := Decide(input(customer(), c), oneOffer(), Policy{Channels: tc.channels})
-			if g := d.Explanation.Gates[3]; g.Step != StepChannel || g.Why.Reason != tc.want {
+			if g := d.Explain().Gates[3]; g.Step != StepChannel || g.Why.Reason != tc.want {
 				t.Fatalf("channel gate = %+v, want %q", g, tc.want)
 			}
 			if (tc.want == ReasonNone) != d.Offered() {
@@ -178,7 +178,7 @@ func TestGatesStopInOrder(t *testing.T) {
 		t.Fatalf("stopped by %q, want consent first", d.Why.Step)
 	}
 	var failed []Step
-	for _, g := range d.Explanation.Gates {
+	for _, g := range d.Explain().Gates {
 		if !g.Passed {
 			failed = append(failed, g.Step)
 		}

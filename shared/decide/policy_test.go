@@ -39,7 +39,7 @@ func TestFrequencyCap(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := customer(func(p *profiles.Profile) { p.RecentOffers = tc.history })
 			d := Decide(input(p, voiceCall()), oneOffer(), tc.policy)
-			if g := d.Explanation.Gates[4]; g.Step != StepPolicy || g.Why.Reason != tc.want {
+			if g := d.Explain().Gates[4]; g.Step != StepPolicy || g.Why.Reason != tc.want {
 				t.Fatalf("frequency gate = %+v, want %q", g, tc.want)
 			}
 			if (tc.want == ReasonNone) != d.Offered() {
@@ -85,7 +85,7 @@ func TestOfferPolicies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := customer(func(p *profiles.Profile) { p.RecentOffers = tc.history })
 			d := Decide(input(p, voiceCall()), oneOffer(tc.offer...), Policy{})
-			w := d.Explanation.Offers[0].Why
+			w := d.Explain().Offers[0].Why
 			if w.Reason != tc.want || (tc.want != ReasonNone && w.Step != StepPolicy) {
 				t.Fatalf("verdict = %+v, want %q", w, tc.want)
 			}

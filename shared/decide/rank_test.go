@@ -105,7 +105,7 @@ func TestArbitrationOrder(t *testing.T) {
 				got = append(got, r.OfferID)
 			}
 			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
-				for _, o := range d.Explanation.Offers {
+				for _, o := range d.Explain().Offers {
 					if o.Score != nil {
 						t.Logf("%s: %+v", o.OfferID, *o.Score)
 					}
@@ -116,7 +116,7 @@ func TestArbitrationOrder(t *testing.T) {
 				t.Fatalf("winner %q, want %q", d.OfferID, tc.want[0])
 			}
 			for r, cand := range d.Ranked {
-				if rank := d.Explanation.Offers[cand.ex].Rank; rank != r+1 {
+				if rank := d.Explain().Offers[cand.ex].Rank; rank != r+1 {
 					t.Fatalf("%s explained with rank %d, ranked %d", cand.OfferID, rank, r+1)
 				}
 			}
@@ -132,9 +132,9 @@ func TestScoreComponents(t *testing.T) {
 	in.Propensity = map[string]Counts{"o-1": {Shown: 30, Accepted: 8}}
 	snap := oneOffer(withValue("19.99"), withIntents("move"), withLifeEvents("move"), func(o *catalog.Offer) { o.BusinessLever, o.PriorityWeight = 1.2, 3 })
 	d := Decide(in, snap, Policy{})
-	s := d.Explanation.Offers[0].Score
+	s := d.Explain().Offers[0].Score
 	if s == nil {
-		t.Fatalf("no score: %+v", d.Explanation.Offers[0])
+		t.Fatalf("no score: %+v", d.Explain().Offers[0])
 	}
 	prop := (8 + 2.0) / (30 + 20.0)
 	want := prop * 2 * 1.5 * 19.99 * 1.2 * 3
@@ -154,7 +154,7 @@ func TestZeroPriorityNeverWins(t *testing.T) {
 	if d.OfferID != "" || len(d.Ranked) != 0 {
 		t.Fatalf("winner %q ranked %d", d.OfferID, len(d.Ranked))
 	}
-	for _, o := range d.Explanation.Offers {
+	for _, o := range d.Explain().Offers {
 		if o.Why.Reason != ReasonZeroPriority {
 			t.Fatalf("%s: %+v", o.OfferID, o.Why)
 		}

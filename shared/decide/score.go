@@ -106,23 +106,3 @@ func activeLifeEventIn(p *profiles.Profile, kinds []string, now time.Time) strin
 	}
 	return ""
 }
-
-// ranksBefore orders candidates: higher priority first, then higher
-// propensity, then offer id, so equal scores always rank the same way.
-func ranksBefore(a, b *Candidate) int {
-	switch {
-	case a.Priority > b.Priority:
-		return -1
-	case a.Priority < b.Priority:
-		return 1
-	case a.score.Propensity > b.score.Propensity:
-		return -1
-	case a.score.Propensity < b.score.Propensity:
-		return 1
-	case a.OfferID < b.OfferID:
-		return -1
-	case a.OfferID > b.OfferID:
-		return 1
-	}
-	return 0
-}
