@@ -12,8 +12,9 @@ func celOnly(t testing.TB, r *Rule, a *Activation, c Campaign) (bool, error) {
 	if r.prg == nil {
 		return true, nil
 	}
-	a.frame.campaign = a.campaignValue(c)
-	out, _, err := r.prg.Eval(&a.frame)
+	f := a.celFrame()
+	f.campaign = a.campaignValue(c)
+	out, _, err := r.prg.Eval(f)
 	if err != nil {
 		return false, err
 	}

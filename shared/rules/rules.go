@@ -342,28 +342,38 @@ func (r *Rule) Eval(a *Activation, c Campaign) (ok bool, err error) {
 	if r == nil || r.prg == nil {
 		return true, nil
 	}
+	if decided, ok := r.byGuards(a, &c); decided {
+		return ok, nil
+	}
+	return r.evalCEL(a, c)
+}
+
+// byGuards answers the rule from its guards alone when it can.
+func (r *Rule) byGuards(a *Activation, c *Campaign) (decided, ok bool) {
 	known := true
 	for i := range r.guards {
-		switch a.check(&r.guards[i], &c) {
+		switch a.check(&r.guards[i], c) {
 		case guardFail:
-			return false, nil
+			return true, false
 		case guardUnknown:
 			known = false
 		}
 	}
-	if r.guardsOnly && known {
-		return true, nil
-	}
+	return r.guardsOnly && known, true
+}
+
+func (r *Rule) evalCEL(a *Activation, c Campaign) (ok bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			ok, err = false, fmt.Errorf("rule %q: evaluation failed: %v", abbrev(r.Source), p)
 		}
 	}()
-	a.frame.campaign = nil
+	f := a.celFrame()
+	f.campaign = nil
 	if r.usesCampaign {
-		a.frame.campaign = a.campaignValue(c)
+		f.campaign = a.campaignValue(c)
 	}
-	out, _, err := r.prg.Eval(&a.frame)
+	out, _, err := r.prg.Eval(f)
 	if err != nil {
 		return false, fmt.Errorf("rule %q: %w", abbrev(r.Source), err)
 	}
@@ -435,15 +445,22 @@ func NewActivation(v Vars) *Activation {
 	p.Products = bounded(p.Products)
 	p.LifeEvents = bounded(p.LifeEvents)
 	p.LifeEventDays = boundedMap(p.LifeEventDays)
-	a := &Activation{campaigns: map[string]*object{}}
-	a.vars = Vars{Profile: p, Contact: c, Campaign: v.Campaign, Voice: vo}
-	a.frame.profile = profileType.newObject(adapter, &p)
-	a.frame.contact = contactType.newObject(adapter, &c)
-	a.frame.voice = voiceType.newObject(adapter, &vo)
-	if v.Campaign != (Campaign{}) {
-		a.campaigns[v.Campaign.ID] = campaignType.newObject(adapter, &v.Campaign)
+	return &Activation{vars: Vars{Profile: p, Contact: c, Campaign: v.Campaign, Voice: vo}}
+}
+
+// celFrame converts the variables for CEL on first use: a decision whose
+// rules are all answered by their guards never pays for it.
+func (a *Activation) celFrame() *frame {
+	if a.frame.profile == nil {
+		a.frame.profile = profileType.newObject(adapter, &a.vars.Profile)
+		a.frame.contact = contactType.newObject(adapter, &a.vars.Contact)
+		a.frame.voice = voiceType.newObject(adapter, &a.vars.Voice)
+		a.campaigns = map[string]*object{}
+		if a.vars.Campaign != (Campaign{}) {
+			a.campaigns[a.vars.Campaign.ID] = campaignType.newObject(adapter, &a.vars.Campaign)
+		}
 	}
-	return a
+	return &a.frame
 }
 
 // bounded keeps a list variable within MaxListItems (see CostLimit).
@@ -485,6 +502,11 @@ func (a *Activation) Eval(r *Rule, c Campaign) (bool, error) {
 	if r == nil || r.prg == nil {
 		return true, nil
 	}
+	if decided, ok := r.byGuards(a, &c); decided {
+		return ok, nil
+	}
+	// Only rules that need CEL are remembered: a map lookup costs more
+	// than checking guards again.
 	k := memoKey{rule: r}
 	if r.usesCampaign {
 		k.campaign = c.ID
@@ -492,7 +514,7 @@ func (a *Activation) Eval(r *Rule, c Campaign) (bool, error) {
 	if res, ok := a.memo[k]; ok {
 		return res.ok, res.err
 	}
-	ok, err := r.Eval(a, c)
+	ok, err := r.evalCEL(a, c)
 	if a.memo == nil {
 		a.memo = make(map[memoKey]memoResult, 64)
 	}
