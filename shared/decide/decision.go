@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/profiles"
@@ -248,14 +249,12 @@ func (d *Decision) whyItFits(w *Candidate) Why {
 		r = ReasonLifeEventMatch
 	}
 	out := Why{Step: StepArbitration, Reason: r}
-	o := w.offer
-	if o.Content.WhyItFits != "" {
+	if t := w.offer.Content.WhyItFits; t != "" {
 		// A template naming a fact this decision lacks would read badly
 		// ("Congratulations on your !"): the plain sentence is better.
-		if facts := d.facts(w, sc); hasEveryFact(o.Content.WhyItFits, facts) {
-			if out.Words = o.Content.WhyItFitsFor(facts); out.Words != "" {
-				return out
-			}
+		if words, ok := d.render(t, w, sc); ok && words != "" {
+			out.Words = words
+			return out
 		}
 	}
 	switch {
@@ -271,52 +270,97 @@ func (d *Decision) whyItFits(w *Candidate) Why {
 	return out
 }
 
-// facts are the values of the why-it-fits placeholders
-// (catalog.WhyItFitsPlaceholders).
-func (d *Decision) facts(w *Candidate, sc *Score) map[string]string {
-	f := map[string]string{
-		"intent":    spoken(d.intent),
-		"lifeEvent": spoken(sc.LifeEventMatch),
-		"offer":     w.offer.Name,
-	}
-	if ci := d.snap.offers[w.ex].campaign; ci >= 0 {
-		f["campaign"] = d.snap.campaigns[ci].campaign.Name
-	}
-	if p := d.prof; p != nil {
-		f["valueTier"] = p.ValueTier
-		if m := p.TenureMonths(d.now); m > 0 {
-			f["tenureMonths"] = strconv.Itoa(m)
+// fact is the value of one why-it-fits placeholder
+// (catalog.WhyItFitsPlaceholders), or "" when the decision lacks it.
+func (d *Decision) fact(name string, w *Candidate, sc *Score) string {
+	p := d.prof
+	switch name {
+	case "intent":
+		return spoken(d.intent)
+	case "lifeEvent":
+		return spoken(sc.LifeEventMatch)
+	case "offer":
+		return w.offer.Name
+	case "campaign":
+		if ci := d.snap.offers[w.ex].campaign; ci >= 0 {
+			return d.snap.campaigns[ci].campaign.Name
 		}
-		if len(p.Products) > 0 {
-			f["product"] = spoken(p.Products[0])
+	case "valueTier":
+		if p != nil {
+			return p.ValueTier
 		}
-		if len(p.Segments) > 0 {
-			f["segment"] = spoken(p.Segments[0])
+	case "tenureMonths":
+		if p != nil {
+			if m := p.TenureMonths(d.now); m > 0 {
+				return strconv.Itoa(m)
+			}
+		}
+	case "product":
+		if p != nil && len(p.Products) > 0 {
+			return spoken(p.Products[0])
+		}
+	case "segment":
+		if p != nil && len(p.Segments) > 0 {
+			return spoken(p.Segments[0])
 		}
 	}
-	return f
+	return ""
 }
 
-// hasEveryFact reports whether every {placeholder} of template has a
-// non-empty fact.
-func hasEveryFact(template string, facts map[string]string) bool {
-	for {
-		open := strings.IndexByte(template, '{')
-		if open < 0 {
-			return true
+// render fills a why-it-fits template the way catalog.Content.WhyItFitsFor
+// does ({name} replaced, runs of white space made one space, ends trimmed)
+// in one pass and one allocation; ok is false when a placeholder has no
+// fact.
+func (d *Decision) render(template string, w *Candidate, sc *Score) (words string, ok bool) {
+	var b strings.Builder
+	b.Grow(len(template) + 64)
+	space := false // a space is pending: written before the next word
+	put := func(s string) {
+		for _, r := range s {
+			if unicode.IsSpace(r) {
+				space = b.Len() > 0
+				continue
+			}
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteRune(r)
 		}
-		end := strings.IndexByte(template[open:], '}')
-		if end < 0 {
-			return true
-		}
-		if facts[template[open+1:open+end]] == "" {
-			return false
-		}
-		template = template[open+end+1:]
 	}
+	for t := template; t != ""; {
+		open := strings.IndexByte(t, '{')
+		if open < 0 {
+			put(t)
+			break
+		}
+		put(t[:open])
+		end := strings.IndexAny(t[open+1:], "{}")
+		if end < 0 || t[open+1+end] == '{' { // not a placeholder: a lone brace
+			put(t[open : open+1])
+			t = t[open+1:]
+			continue
+		}
+		v := d.fact(t[open+1:open+1+end], w, sc)
+		if v == "" {
+			return "", false
+		}
+		put(v)
+		t = t[open+1+end+1:]
+	}
+	return b.String(), true
 }
 
 // spoken turns a machine tag into words: high_bill → high bill.
 func spoken(tag string) string {
-	return strings.NewReplacer("_", " ", "-", " ").Replace(tag)
+	if !strings.ContainsAny(tag, "_-") {
+		return tag
+	}
+	b := []byte(tag)
+	for i, c := range b {
+		if c == '_' || c == '-' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
 }

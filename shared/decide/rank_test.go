@@ -379,3 +379,40 @@ func TestUnitIsUniformAndKeyed(t *testing.T) {
 		t.Fatal("holdout and variant draws are the same")
 	}
 }
+
+func TestRenderMatchesTheCatalogTemplate(t *testing.T) {
+	c := voiceCall()
+	c.Intent = "high_bill"
+	p := customer(func(p *profiles.Profile) { p.LifeEvents = []profiles.LifeEvent{{Kind: "new_baby", At: now.Add(-day)}} })
+	d := Decide(input(p, c), oneOffer(withLifeEvents("new_baby")), Policy{})
+	w := d.Winner()
+	if w == nil {
+		t.Fatalf("no winner: %+v", d.Why)
+	}
+	sc := &d.scores[w.sc]
+	facts := map[string]string{}
+	for _, name := range catalog.WhyItFitsPlaceholders {
+		facts[name] = d.fact(name, w, sc)
+		if facts[name] == "" {
+			t.Fatalf("fact %q empty", name)
+		}
+	}
+	for _, tmpl := range []string{
+		"You mentioned your {intent}.",
+		"  {offer}\tfits a {valueTier}   customer of {tenureMonths} months\nwith {product} in {segment}; {campaign} — {lifeEvent}  ",
+		"{{intent}} and {intent",
+		"",
+		"ünïcode {segment}\u00a0spaces",
+	} {
+		got, ok := d.render(tmpl, w, sc)
+		want := catalog.Content{WhyItFits: tmpl}.WhyItFitsFor(facts)
+		if !ok || got != want {
+			t.Errorf("render(%q) = %q %v, catalog gives %q", tmpl, got, ok, want)
+		}
+	}
+	// An unknown placeholder (validation refuses them) gives way to the
+	// plain sentence instead of vanishing.
+	if got, ok := d.render("Lone { brace and } other {intent}", w, sc); ok {
+		t.Errorf("unknown placeholder rendered as %q", got)
+	}
+}
