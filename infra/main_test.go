@@ -203,7 +203,7 @@ func TestSampleFlowReadsTheOfferAnswer(t *testing.T) {
 func TestContextParsing(t *testing.T) {
 	ctx := map[string]any{
 		stack.CtxStage: "prod", stack.CtxJWTAudience: []any{"a", "b"}, stack.CtxStreamShards: float64(2),
-		stack.CtxConnectQueueArns: "arn:aws:connect:eu-west-2:1:instance/i/queue/q1, arn:aws:connect:eu-west-2:1:instance/i/queue/q2",
+		stack.CtxConnectQueueArns:   "arn:aws:connect:eu-west-2:1:instance/i/queue/q1, arn:aws:connect:eu-west-2:1:instance/i/queue/q2",
 		stack.CtxConnectInstanceArn: "arn:aws:connect:eu-west-2:1:instance/i", stack.CtxDecisionDeadline: "800ms",
 		stack.CtxReservedConcurrency: "false",
 	}

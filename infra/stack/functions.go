@@ -128,8 +128,8 @@ var Functions = []Function{
 			{store.StateTable, Read | Write}, // dedupe on (ContactId, LastUpdateTimestamp)
 		},
 		Consumes: &StreamSource{
-			Stream: store.ContactRecordsStream, BatchSize: 100, BatchWindow: 5 * time.Second,
-			RetryAttempts: 5, MaxRecordAge: 6 * time.Hour, IteratorAgeAlarm: 5 * time.Minute,
+			Stream: store.ContactRecordsStream, BatchSize: 100, BatchWindow: time.Second,
+			RetryAttempts: 10, MaxRecordAge: 6 * time.Hour, IteratorAgeAlarm: 5 * time.Minute,
 		},
 	},
 	{
@@ -141,9 +141,9 @@ var Functions = []Function{
 			{store.StateTable, Read | Write},    // dedupe on (ContactId, segment id)
 		},
 		Consumes: &StreamSource{
-			// Segments matter while the contact is live: short window, short age.
-			Stream: store.ContactLensStream, BatchSize: 100, BatchWindow: time.Second,
-			RetryAttempts: 3, MaxRecordAge: time.Hour, IteratorAgeAlarm: time.Minute,
+			// Segments matter while the contact is live: no batching window, short age.
+			Stream: store.ContactLensStream, BatchSize: 100, BatchWindow: 0,
+			RetryAttempts: 10, MaxRecordAge: time.Hour, IteratorAgeAlarm: time.Minute,
 		},
 	},
 	{

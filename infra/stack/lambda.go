@@ -92,7 +92,14 @@ func (s *Stack) addFunction(f Function) {
 	s.grantTables(role, f)
 	s.grantStreams(role, f)
 	if f.ConnectMetrics && s.props.ConnectInstanceArn != "" {
-		queues := []*string{jsii.String(s.props.ConnectInstanceArn + "/queue/*")}
+		every := s.props.ConnectInstanceArn + "/queue/*"
+		queues := []*string{jsii.String(every)}
+		if len(s.props.ConnectQueueArns) == 0 {
+			suppress(role, "AwsSolutions-IAM5",
+				"No queue ARNs are configured ("+CtxConnectQueueArns+"): the load watcher reads current metrics of every queue of this one Connect instance, "+
+					"and the resource stays scoped to that instance. Configure queue ARNs to narrow it.",
+				"Resource::"+every)
+		}
 		if len(s.props.ConnectQueueArns) > 0 {
 			queues = *jsii.Strings(s.props.ConnectQueueArns...)
 			slices.SortFunc(queues, func(a, b *string) int { return strings.Compare(*a, *b) })

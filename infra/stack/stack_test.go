@@ -580,3 +580,264 @@ func TestNoUnsuppressedAwsSolutionsFindings(t *testing.T) {
 		}
 	}
 }
+
+// statements walks every statement of every IAM policy and role in the template.
+func (s synthesized) statements() map[string][]map[string]any {
+	out := map[string][]map[string]any{}
+	add := func(owner string, doc any) {
+		d, _ := doc.(map[string]any)
+		list, _ := d["Statement"].([]any)
+		for _, st := range list {
+			out[owner] = append(out[owner], st.(map[string]any))
+		}
+	}
+	for id, r := range s.resources("AWS::IAM::Policy") {
+		add(jsonOf(props(r)["Roles"])+" "+id, props(r)["PolicyDocument"])
+	}
+	for id, r := range s.resources("AWS::IAM::Role") {
+		for _, p := range asList(props(r)["Policies"]) {
+			add(id, p.(map[string]any)["PolicyDocument"])
+		}
+		if len(asList(props(r)["ManagedPolicyArns"])) > 0 {
+			out[id] = append(out[id], map[string]any{"ManagedPolicyArns": props(r)["ManagedPolicyArns"]})
+		}
+	}
+	return out
+}
+
+func asList(v any) []any {
+	switch v := v.(type) {
+	case []any:
+		return v
+	case nil:
+		return nil
+	default:
+		return []any{v}
+	}
+}
+
+// resourceText renders a resource for inspection: literal strings as they
+// are, intrinsic functions by their literal parts.
+func resourceText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return jsonOf(v)
+}
+
+func TestIAMLeastPrivilege(t *testing.T) {
+	for name, s := range map[string]synthesized{"dev": devStack(t), "production": productionStack(t)} {
+		t.Run(name, func(t *testing.T) {
+			all := s.statements()
+			if len(all) == 0 {
+				t.Fatal("no IAM statements found")
+			}
+			for owner, sts := range all {
+				for _, st := range sts {
+					if st["ManagedPolicyArns"] != nil {
+						t.Errorf("%s uses managed policies %s", owner, jsonOf(st["ManagedPolicyArns"]))
+						continue
+					}
+					if st["Effect"] != "Allow" {
+						continue
+					}
+					for _, a := range asList(st["Action"]) {
+						if strings.Contains(a.(string), "*") {
+							t.Errorf("%s: wildcard action %s", owner, a)
+						}
+					}
+					if st["NotAction"] != nil || st["NotResource"] != nil {
+						t.Errorf("%s: NotAction/NotResource %s", owner, jsonOf(st))
+					}
+					for _, r := range asList(st["Resource"]) {
+						text := resourceText(r)
+						switch {
+						case text == "*":
+							t.Errorf("%s: resource * for %s", owner, jsonOf(st["Action"]))
+						case strings.Contains(text, "*") && !strings.HasSuffix(text, "/queue/*"):
+							// The only accepted wildcard: every queue of the Connect instance,
+							// when no queue ARNs are configured (its suppression says why).
+							t.Errorf("%s: wildcard resource %s for %s", owner, text, jsonOf(st["Action"]))
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// actionsOf collects a role's actions by the resources they name.
+func (s synthesized) actionsOf(t *testing.T, function string) map[string][]string {
+	t.Helper()
+	roleID := constructID("Fn", function) + "Role"
+	out := map[string][]string{}
+	for owner, sts := range s.statements() {
+		if !strings.Contains(owner, roleID) {
+			continue
+		}
+		for _, st := range sts {
+			for _, r := range asList(st["Resource"]) {
+				for _, a := range asList(st["Action"]) {
+					out[a.(string)] = append(out[a.(string)], resourceText(r))
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no statements for %s", function)
+	}
+	return out
+}
+
+func TestOfferRoleHoldsOnlyWhatTheDecisionPathUses(t *testing.T) {
+	s := devStack(t)
+	got := s.actionsOf(t, "offer")
+	on := func(action, resource string) bool {
+		for _, r := range got[action] {
+			if strings.Contains(r, resource) {
+				return true
+			}
+		}
+		return false
+	}
+	must := [][2]string{
+		{"dynamodb:GetItem", "TableProfiles"}, {"dynamodb:Query", "TableCatalog"}, {"dynamodb:GetItem", "TableState"},
+		{"dynamodb:PutItem", "TableContacts"}, {"dynamodb:UpdateItem", "TableState"}, {"dynamodb:Query", "/index/byProfile"},
+		{"kinesis:PutRecord", "StreamDecisions"}, {"kinesis:PutRecords", "StreamDecisions"},
+		{"logs:PutLogEvents", "FnOfferLogs"},
+	}
+	for _, m := range must {
+		if !on(m[0], m[1]) {
+			t.Errorf("offer lacks %s on %s", m[0], m[1])
+		}
+	}
+	mustNot := [][2]string{
+		{"dynamodb:PutItem", "TableProfiles"}, {"dynamodb:PutItem", "TableCatalog"}, {"dynamodb:PutItem", "TableKpis"},
+		{"dynamodb:GetItem", "TableKpis"}, {"dynamodb:DeleteItem", ""}, {"dynamodb:BatchWriteItem", ""}, {"dynamodb:Scan", ""},
+		{"kinesis:PutRecord", "StreamContactRecords"}, {"kinesis:GetRecords", ""}, {"connect:GetCurrentMetricData", ""},
+		{"secretsmanager:GetSecretValue", ""}, {"sqs:SendMessage", ""},
+	}
+	for _, m := range mustNot {
+		if on(m[0], m[1]) {
+			t.Errorf("offer holds %s on %q", m[0], m[1])
+		}
+	}
+	// Only the API may delete, and only for erasure.
+	for _, f := range Functions {
+		if _, deletes := s.actionsOf(t, f.Name)["dynamodb:DeleteItem"]; deletes != (f.Name == "api") {
+			t.Errorf("%s DeleteItem = %v", f.Name, deletes)
+		}
+	}
+	loadwatch := s.actionsOf(t, "loadwatch")
+	if r := loadwatch["connect:GetCurrentMetricData"]; !slices.Equal(r, []string{testInstance, testQueue}) {
+		t.Errorf("loadwatch reads metrics of %v, want the instance and the configured queue", r)
+	}
+}
+
+var (
+	prodOnce sync.Once
+	prod     synthesized
+)
+
+const (
+	importedRecords = "arn:aws:kinesis:eu-west-2:111122223333:stream/connect-ctr"
+	importedLens    = "arn:aws:kinesis:eu-west-2:111122223333:stream/connect-lens"
+	importedKey     = "arn:aws:kms:eu-west-2:111122223333:key/0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
+)
+
+// productionStack keeps data, imports Connect's existing streams, warms the
+// offer function and uses provisioned streams; no queue ARNs (every queue).
+func productionStack(t *testing.T) synthesized {
+	t.Helper()
+	prodOnce.Do(func() {
+		p := devProps()
+		p.Stage, p.Production = "prod", true
+		p.ConnectQueueArns = nil
+		p.ContactRecordsStreamArn, p.ContactRecordsStreamKeyArn = importedRecords, importedKey
+		p.ContactLensStreamArn = importedLens
+		p.StreamShards, p.OfferProvisioned = 2, 5
+		p.CorsOrigins = []string{"https://console.example.com"}
+		p.AlarmEmail = ""
+		prod = synth(t, p)
+	})
+	if prod.stack == nil {
+		t.Fatal("production stack failed to synthesise")
+	}
+	return prod
+}
+
+func TestProductionKeepsDataAndImportsConnectStreams(t *testing.T) {
+	s := productionStack(t)
+	for id, r := range s.resources("AWS::DynamoDB::Table") {
+		if r["DeletionPolicy"] != "Retain" || props(r)["DeletionProtectionEnabled"] != true {
+			t.Errorf("%s: deletion policy %v, protection %v", id, r["DeletionPolicy"], props(r)["DeletionProtectionEnabled"])
+		}
+	}
+	for _, typ := range []string{"AWS::Kinesis::Stream", "AWS::SecretsManager::Secret", "AWS::KMS::Key", "AWS::Logs::LogGroup"} {
+		for id, r := range s.resources(typ) {
+			if r["DeletionPolicy"] != "Retain" {
+				t.Errorf("%s %s is not retained", typ, id)
+			}
+		}
+	}
+	streams := s.resources("AWS::Kinesis::Stream")
+	if len(streams) != 1 {
+		t.Fatalf("%d streams created, want only decisions (the Connect streams are imported)", len(streams))
+	}
+	for _, r := range streams {
+		p := props(r)
+		if p["Name"] != "conduit-prod-decisions" || p["ShardCount"] != float64(2) || jsonOf(p["StreamModeDetails"]) != `{"StreamMode":"PROVISIONED"}` {
+			t.Errorf("decisions stream %s", jsonOf(p))
+		}
+	}
+	for _, m := range s.resources("AWS::Lambda::EventSourceMapping") {
+		arn := props(m)["EventSourceArn"]
+		if arn != importedRecords && arn != importedLens {
+			t.Errorf("mapping reads %v, want an imported stream", arn)
+		}
+	}
+	ctr := s.actionsOf(t, "ctr")
+	if !slices.Equal(ctr["kinesis:GetRecords"], []string{importedRecords}) || !slices.Equal(ctr["kms:Decrypt"], []string{importedKey}) {
+		t.Errorf("ctr reads %v with key %v", ctr["kinesis:GetRecords"], ctr["kms:Decrypt"])
+	}
+	if _, ok := s.actionsOf(t, "speech")["kms:Decrypt"]; ok {
+		t.Error("speech decrypts although its imported stream names no key")
+	}
+	provisioned := 0
+	for _, a := range s.resources("AWS::Lambda::Alias") {
+		if pc := jsonOf(props(a)["ProvisionedConcurrencyConfig"]); pc == `{"ProvisionedConcurrentExecutions":5}` {
+			provisioned++
+			if !strings.Contains(jsonOf(props(a)["FunctionName"]), "FnOffer") {
+				t.Errorf("provisioned concurrency on %s", jsonOf(props(a)["FunctionName"]))
+			}
+		}
+	}
+	if provisioned != 1 {
+		t.Errorf("%d aliases with provisioned concurrency, want offer's", provisioned)
+	}
+	loadwatch := s.actionsOf(t, "loadwatch")
+	if r := loadwatch["connect:GetCurrentMetricData"]; !slices.Equal(r, []string{testInstance, testInstance + "/queue/*"}) {
+		t.Errorf("loadwatch reads metrics of %v", r)
+	}
+	for _, a := range s.resources("AWS::ApiGatewayV2::Api") {
+		if got := jsonOf(props(a)["CorsConfiguration"]); !strings.Contains(got, "https://console.example.com") {
+			t.Errorf("CORS %s", got)
+		}
+	}
+	if n := len(s.resources("AWS::SNS::Subscription")); n != 0 {
+		t.Errorf("%d subscriptions without an alarm e-mail", n)
+	}
+}
+
+func TestProductionHasNoUnsuppressedAwsSolutionsFindings(t *testing.T) {
+	s := productionStack(t)
+	ann := assertions.Annotations_FromStack(s.stack.Stack)
+	for _, found := range []*[]*cxapi.SynthesisMessage{
+		ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
+		ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
+	} {
+		for _, m := range *found {
+			t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+		}
+	}
+}
