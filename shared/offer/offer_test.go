@@ -46,7 +46,7 @@ const (
 	globalCapped = 50
 )
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	env := storetest.New(t)
 	ctx := context.Background()
@@ -94,11 +94,11 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) reload(t *testing.T) { f.reloadWith(t, 5*time.Second) }
+func (f *fixture) reload(t testing.TB) { f.reloadWith(t, 5*time.Second) }
 
 // reloadWith rebuilds the handlers with a deadline; tests that load the
 // shared local DynamoDB with hundreds of calls at once give it room.
-func (f *fixture) reloadWith(t *testing.T, deadline time.Duration) {
+func (f *fixture) reloadWith(t testing.TB, deadline time.Duration) {
 	t.Helper()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	f.cache = offer.NewCache(f.catalog, f.decisions, nil, time.Minute, nil, log)
@@ -420,7 +420,7 @@ func TestDeclineSuppressesTheOffer(t *testing.T) {
 	}
 }
 
-func mustPhone(t *testing.T, h identity.Hasher, phone string) identity.Key {
+func mustPhone(t testing.TB, h identity.Hasher, phone string) identity.Key {
 	t.Helper()
 	k, err := h.Phone(phone)
 	if err != nil {

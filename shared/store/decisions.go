@@ -212,15 +212,33 @@ func (s *Decisions) RecordDecision(ctx context.Context, rec DecisionRecord) erro
 		names["#pid"], values[":pid"] = contacts.AttrProfileID, str(rec.Decision.ProfileID)
 		update += ", #pid = if_not_exists(#pid, :pid)"
 	}
+	key := map[string]types.AttributeValue{contacts.AttrContactID: str(rec.ContactID)}
+	if rec.Profile == nil {
+		// Nothing else to write: one conditional update, no transaction.
+		_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.tables.Contacts), Key: key,
+			UpdateExpression:          aws.String(update),
+			ConditionExpression:       aws.String("attribute_not_exists(#d)"),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: values,
+		})
+		var failed *types.ConditionalCheckFailedException
+		switch {
+		case errors.As(err, &failed):
+			return ErrDecisionExists
+		case err != nil:
+			return fmt.Errorf("record decision for contact: %w", err)
+		}
+		return nil
+	}
 	items := []types.TransactWriteItem{{Update: &types.Update{
-		TableName:                 aws.String(s.tables.Contacts),
-		Key:                       map[string]types.AttributeValue{contacts.AttrContactID: str(rec.ContactID)},
+		TableName: aws.String(s.tables.Contacts), Key: key,
 		UpdateExpression:          aws.String(update),
 		ConditionExpression:       aws.String("attribute_not_exists(#d)"),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 	}}}
-	if rec.Profile != nil {
+	{
 		profileItems, err := s.profiles.ProfileWriteItems(*rec.Profile, rec.ProfileRevision)
 		if err != nil {
 			return err
