@@ -91,8 +91,11 @@ type Function struct {
 // constructor, does not link every other function's code.
 func Registry() map[string]Function {
 	return map[string]Function{
-		"api":     {Trigger: OnAPI(), New: API, Timeout: 10 * time.Second},
-		"offer":   {Trigger: OnInvoke(), New: Offer, Timeout: 3 * time.Second},
-		"outcome": {Trigger: OnInvoke(), New: Outcome, Timeout: 3 * time.Second},
+		"api":           {Trigger: OnAPI(), New: API, Timeout: 10 * time.Second},
+		"offer":         {Trigger: OnInvoke(), New: Offer, Timeout: 3 * time.Second},
+		"outcome":       {Trigger: OnInvoke(), New: Outcome, Timeout: 3 * time.Second},
+		"ctr":           {Trigger: ctrTrigger, New: CTR, Timeout: time.Minute},
+		"speech":        {Trigger: speechTrigger, New: Speech, Timeout: 30 * time.Second},
+		"contactevents": {Trigger: contactEventsTrigger, New: ContactEvents, Timeout: 10 * time.Second},
 	}
 }

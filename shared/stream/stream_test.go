@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/conduit-cx/conduit/shared/metrics"
 )
 
 // note is a test record: {"v":1,"contact":"c1","seq":3,"fail":"…"}.
@@ -347,4 +349,16 @@ func FuzzProcess(f *testing.F) {
 			t.Fatalf("outcome %v", o)
 		}
 	})
+}
+
+func TestEMFCountsSkippedByReason(t *testing.T) {
+	var out bytes.Buffer
+	m := EMF(metrics.New(&out, metrics.Namespace))
+	p := New[note](newFake(), Config{Name: "ctr", Metrics: m, Log: quiet()})
+	p.Process(context.Background(), []Record{rec(0, "not json"), rec(1, `{"v":1`)})
+	for _, want := range []string{`"StreamRecordsSkipped":1`, `"Reason":"not_json"`, `"Reason":"truncated"`, `"Consumer":"ctr"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %s in\n%s", want, out.String())
+		}
+	}
 }
