@@ -55,7 +55,7 @@ func SubjectOf(p *profiles.Profile, contactID string) (subject string, anonymous
 // whatever it cannot use leads to "no offer" with a reason.
 func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 	pol = pol.withDefaults()
-	e := engine{in: &in, snap: snap, pol: &pol, c: in.Contact.normalise()}
+	e := engine{in: in, snap: snap, pol: pol, c: in.Contact.normalise()}
 	d := Decision{winner: -1, variant: -1, prof: in.Profile, intent: e.c.Intent, now: in.Now, Ranked: []Candidate{}}
 	d.Subject, d.Anonymous = SubjectOf(in.Profile, e.c.ContactID)
 
@@ -100,7 +100,7 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 	kept := pass[:0]
 	for k, i := range pass {
 		po := &snap.offers[i]
-		scores[k] = score(po, &e.c, in.Profile, in.Propensity[po.offer.ID], in.Now, &pol)
+		scores[k] = score(po, e.c.Intent, in.Profile, in.Propensity[po.offer.ID], in.Now, &e.pol)
 		if !(scores[k].Priority > 0) {
 			d.drop(int(i), why(StepArbitration, ReasonZeroPriority))
 			continue
@@ -128,20 +128,20 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 
 	d.scores = scores
 	d.Ranked = make([]Candidate, len(order))
-	holdout := make([]int8, len(snap.campaigns)) // 0 not drawn, 1 in, 2 out
 	for r, k := range order {
 		i := kept[k]
 		po := &snap.offers[i]
 		c := snap.campaigns[po.campaign].campaign
-		if holdout[po.campaign] == 0 {
-			holdout[po.campaign] = 2
+		st := e.campaign(po.campaign)
+		if st.holdout == 0 {
+			st.holdout = 2
 			if InHoldout(d.Subject, c.ID, c.HoldoutShare) {
-				holdout[po.campaign] = 1
+				st.holdout = 1
 			}
 		}
 		d.Ranked[r] = Candidate{
 			OfferID: po.offer.ID, CampaignID: c.ID, Priority: scores[k].Priority,
-			Holdout: holdout[po.campaign] == 1, offer: po.offer, ex: i, sc: k,
+			Holdout: st.holdout == 1, offer: po.offer, ex: i, sc: k,
 		}
 		d.verdicts[i].rank = int32(r + 1)
 	}
@@ -151,16 +151,29 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 
 // engine is the state of one decision.
 type engine struct {
-	in   *Input
+	in   Input // copies, so nothing of the caller's stack escapes
 	snap *Snapshot
-	pol  *Policy
+	pol  Policy
 	c    Contact
 	hist history
 	act  *rules.Activation
-	// audience holds each campaign's audience verdict, evaluated once per
-	// decision on first need.
-	audience     []Why
-	audienceDone []bool
+	// campaigns holds what is worked out once per campaign and decision.
+	campaigns []campaignState
+}
+
+// campaignState is one campaign's part of a decision.
+type campaignState struct {
+	audience     Why // the audience rule's verdict; zero: in the audience
+	audienceDone bool
+	holdout      int8 // 0 not drawn yet, 1 in the control group, 2 not
+}
+
+// campaign returns the decision's state of campaign ci.
+func (e *engine) campaign(ci int) *campaignState {
+	if e.campaigns == nil {
+		e.campaigns = make([]campaignState, len(e.snap.campaigns))
+	}
+	return &e.campaigns[ci]
 }
 
 // gates runs the gates in order and records each verdict; it returns the
@@ -178,13 +191,13 @@ func (e *engine) gates(d *Decision) Why {
 		}
 		d.gates = append(d.gates, g)
 	}
-	r := consentGate(e.in.Profile, e.in.Suppressed, e.c.Channel, e.pol)
+	r := consentGate(e.in.Profile, e.in.Suppressed, e.c.Channel, &e.pol)
 	add(StepConsent, r, r.Words())
-	r = empathyGate(e.in.Profile, &e.c, e.in.Now, e.pol)
+	r = empathyGate(e.in.Profile, &e.c, e.in.Now, &e.pol)
 	add(StepEmpathy, r, r.Words())
 	r = e.loadGate()
 	add(StepLoad, r, r.Words())
-	r = channelGate(e.c.Channel, e.pol)
+	r = channelGate(e.c.Channel, &e.pol)
 	add(StepChannel, r, r.Words())
 	r = ReasonNone
 	if m := e.pol.MaxOffersPerWindow; m > 0 && e.in.Profile != nil {
@@ -261,7 +274,7 @@ func (e *engine) check(po *preparedOffer) Why {
 		return why(StepCap, ReasonGlobalCap)
 	}
 	if e.in.Profile != nil {
-		if r := offerPolicy(&e.hist, o, now, e.pol); r != ReasonNone {
+		if r := offerPolicy(&e.hist, o, now, &e.pol); r != ReasonNone {
 			return why(StepPolicy, r)
 		}
 	}
@@ -286,12 +299,9 @@ func (e *engine) check(po *preparedOffer) Why {
 
 // audienceOf evaluates a campaign's audience rule once per decision.
 func (e *engine) audienceOf(ci int) Why {
-	if e.audience == nil {
-		e.audience = make([]Why, len(e.snap.campaigns))
-		e.audienceDone = make([]bool, len(e.snap.campaigns))
-	}
-	if e.audienceDone[ci] {
-		return e.audience[ci]
+	st := e.campaign(ci)
+	if st.audienceDone {
+		return st.audience
 	}
 	pc := &e.snap.campaigns[ci]
 	var w Why
@@ -308,7 +318,7 @@ func (e *engine) audienceOf(ci int) Why {
 			w = why(StepEligibility, ReasonAudienceRule)
 		}
 	}
-	e.audience[ci], e.audienceDone[ci] = w, true
+	st.audience, st.audienceDone = w, true
 	return w
 }
 

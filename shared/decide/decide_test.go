@@ -173,7 +173,7 @@ func TestAudienceIsEvaluatedOncePerCampaign(t *testing.T) {
 	}
 	c := campaign("c-1", func(c *catalog.Campaign) { c.Audience = `profile.life_event_days["move"] < 30` })
 	snap := NewSnapshot(offers, []catalog.Campaign{c})
-	e := engine{in: &Input{Now: now, Profile: customer()}, snap: snap, pol: &Policy{}}
+	e := engine{in: Input{Now: now, Profile: customer()}, snap: snap, pol: Policy{}}
 	first := e.audienceOf(0)
 	if first.Reason != ReasonRuleError {
 		t.Fatalf("audience verdict %+v", first)

@@ -55,7 +55,7 @@ type Score struct {
 	Priority       float64 `json:"priority"`
 }
 
-func score(o *preparedOffer, c *Contact, p *profiles.Profile, counts Counts, now time.Time, pol *Policy) Score {
+func score(o *preparedOffer, intent string, p *profiles.Profile, counts Counts, now time.Time, pol *Policy) Score {
 	s := Score{
 		Propensity:     propensity(counts, pol),
 		Shown:          counts.Shown,
@@ -65,10 +65,10 @@ func score(o *preparedOffer, c *Contact, p *profiles.Profile, counts Counts, now
 		BusinessLever:  o.offer.BusinessLever,
 		PriorityWeight: o.offer.PriorityWeight,
 	}
-	if c.Intent != "" {
+	if intent != "" {
 		for _, in := range o.offer.Intents {
-			if lower(in) == c.Intent {
-				s.IntentMatch = c.Intent
+			if lower(in) == intent {
+				s.IntentMatch = intent
 				s.ContextWeight *= pol.IntentBoost
 				break
 			}
