@@ -56,7 +56,7 @@ func SubjectOf(p *profiles.Profile, contactID string) (subject string, anonymous
 func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 	pol = pol.withDefaults()
 	e := engine{in: in, snap: snap, pol: pol, c: in.Contact.normalise()}
-	d := Decision{winner: -1, variant: -1, prof: in.Profile, intent: e.c.Intent, now: in.Now, Ranked: []Candidate{}}
+	d := Decision{winner: -1, variant: -1, prof: in.Profile, intent: e.c.Intent, now: in.Now}
 	d.Subject, d.Anonymous = SubjectOf(in.Profile, e.c.ContactID)
 
 	n := snap.Offers()
@@ -96,55 +96,48 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 		}
 		pass = append(pass, int32(i))
 	}
-	scores := make([]Score, len(pass))
-	kept := pass[:0]
-	for k, i := range pass {
+	scores := make([]scored, 0, len(pass))
+	for _, i := range pass {
 		po := &snap.offers[i]
-		scores[k] = score(po, e.c.Intent, in.Profile, in.Propensity[po.offer.ID], in.Now, &e.pol)
-		if !(scores[k].Priority > 0) {
+		sc := score(po, e.c.Intent, in.Profile, in.Propensity[po.offer.ID], in.Now, &e.pol)
+		if !(sc.priority > 0) {
 			d.drop(int(i), why(StepArbitration, ReasonZeroPriority))
 			continue
 		}
-		scores[len(kept)] = scores[k]
-		kept = append(kept, i)
+		sc.ex = i
+		scores = append(scores, sc)
 	}
-	scores = scores[:len(kept)]
 
-	// order ranks the kept offers: priority, then propensity, then id.
-	order := make([]int32, len(kept))
+	// order ranks the scored offers: priority, then propensity, then id.
+	order := make([]int32, len(scores))
 	for k := range order {
 		order[k] = int32(k)
 	}
 	slices.SortFunc(order, func(a, b int32) int {
 		sa, sb := &scores[a], &scores[b]
-		if c := cmp.Compare(sb.Priority, sa.Priority); c != 0 {
+		if c := cmp.Compare(sb.priority, sa.priority); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(sb.Propensity, sa.Propensity); c != 0 {
+		if c := cmp.Compare(sb.propensity, sa.propensity); c != 0 {
 			return c
 		}
-		return cmp.Compare(snap.offers[kept[a]].offer.ID, snap.offers[kept[b]].offer.ID)
+		return cmp.Compare(snap.offers[sa.ex].offer.ID, snap.offers[sb.ex].offer.ID)
 	})
-
-	d.scores = scores
-	d.Ranked = make([]Candidate, len(order))
 	for r, k := range order {
-		i := kept[k]
-		po := &snap.offers[i]
-		c := snap.campaigns[po.campaign].campaign
+		s := &scores[k]
+		po := &snap.offers[s.ex]
 		st := e.campaign(po.campaign)
 		if st.holdout == 0 {
+			c := snap.campaigns[po.campaign].campaign
 			st.holdout = 2
 			if InHoldout(d.Subject, c.ID, c.HoldoutShare) {
 				st.holdout = 1
 			}
 		}
-		d.Ranked[r] = Candidate{
-			OfferID: po.offer.ID, CampaignID: c.ID, Priority: scores[k].Priority,
-			Holdout: st.holdout == 1, offer: po.offer, ex: i, sc: k,
-		}
-		d.verdicts[i].rank = int32(r + 1)
+		s.holdout = st.holdout == 1
+		d.verdicts[s.ex].rank = int32(r + 1)
 	}
+	d.scores, d.order = scores, order
 	d.settle(0)
 	return d
 }

@@ -37,8 +37,8 @@ func TestConsentAndErasureSuppressBeforeRanking(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Decide(tc.in, threeOffers(), Policy{})
-			if d.OfferID != "" || d.Holdout || len(d.Ranked) != 0 || d.Explain().Eligible != 0 {
-				t.Fatalf("offer %q holdout %v ranked %d: want nothing ranked", d.OfferID, d.Holdout, len(d.Ranked))
+			if d.OfferID != "" || d.Holdout || len(d.Ranked()) != 0 || d.Explain().Eligible != 0 {
+				t.Fatalf("offer %q holdout %v ranked %d: want nothing ranked", d.OfferID, d.Holdout, len(d.Ranked()))
 			}
 			for _, o := range d.Explain().Offers {
 				if o.Why.Reason != tc.want || o.Score != nil || o.Rank != 0 {

@@ -13,8 +13,9 @@ import (
 )
 
 // Decision is the engine's answer for one contact. It is a plain value,
-// JSON-friendly: POST /v1/decisions/simulate returns it as is, and the
-// offer function records it.
+// JSON-friendly: POST /v1/decisions/simulate returns it as is (with the
+// ranked offers and the full explanation), and the offer function records
+// it. It is an answer, not an input: it is encoded, never decoded.
 type Decision struct {
 	// Subject is whom holdouts and variants are drawn for: the profile id,
 	// or "contact#<contact id>" for an anonymous caller.
@@ -31,21 +32,20 @@ type Decision struct {
 	// Why is what the agent reads: why this offer fits, or, with no offer,
 	// the gate, policy or holdout that stopped it.
 	Why Why `json:"why"`
-	// Ranked is every offer that passed gates, rules and policies, best
-	// first, so the caller can fall back to the next when the winner's
-	// global cap cannot be reserved (see CapReached).
-	Ranked []Candidate `json:"ranked"`
-	// The explanation (see Explain) is kept compact, one pointer-free
-	// verdict per catalog offer, so a decision over thousands of offers
-	// costs the garbage collector next to nothing; JSON includes it in full.
+
+	// What follows is kept compact and pointer-free (a few bytes per
+	// catalog offer), so a decision over thousands of offers costs the
+	// garbage collector next to nothing; Ranked and Explain give the
+	// readable forms, and JSON includes both.
 	gates    []Gate
-	scores   []Score   // of the ranked offers, indexed by Candidate.sc
 	verdicts []verdict // by snapshot offer index
 	whys     []Why     // distinct verdicts of this decision; whys[0] is "not dropped"
 	lastWhy  int32
+	scores   []scored // of the offers that passed, in catalog order
+	order    []int32  // indexes in scores, best first
 	snap     *Snapshot
 
-	winner  int // index in Ranked, -1 when none
+	winner  int // index in order, -1 when none
 	variant int // index in the winner's variants, -1 when none
 	prof    *profiles.Profile
 	intent  string
@@ -54,20 +54,17 @@ type Decision struct {
 
 // Candidate is one ranked offer.
 type Candidate struct {
-	OfferID    string  `json:"offerId"`
-	CampaignID string  `json:"campaignId"`
-	Priority   float64 `json:"priority"`
+	OfferID    string `json:"offerId"`
+	CampaignID string `json:"campaignId"`
+	// Rank is 1 for the best offer.
+	Rank     int     `json:"rank"`
+	Priority float64 `json:"priority"`
 	// Holdout: the customer is in the control group of this offer's
 	// campaign, so if this offer wins nothing is shown.
 	Holdout bool `json:"holdout"`
-
-	offer *catalog.Offer
-	ex    int32 // index of the offer in the snapshot and in verdicts
-	sc    int32 // index of its score in Decision.scores
+	// Offer is the catalog offer.
+	Offer *catalog.Offer `json:"-"`
 }
-
-// Offer is the catalog offer of the candidate.
-func (c *Candidate) Offer() *catalog.Offer { return c.offer }
 
 // Explanation says, for a simulation or an audit, how the decision came
 // about: each gate's verdict, and for every offer in the catalog either
@@ -122,15 +119,38 @@ func (d *Decision) whyIndex(w Why) int32 {
 	return d.lastWhy
 }
 
+// Ranked is every offer that passed gates, rules and policies, best
+// first, so the caller can see what it may fall back to when the winner's
+// global cap cannot be reserved (see CapReached).
+func (d *Decision) Ranked() []Candidate {
+	out := make([]Candidate, len(d.order))
+	for r := range d.order {
+		out[r] = d.candidate(r)
+	}
+	return out
+}
+
+// candidate is the readable form of the offer ranked r (0 = best).
+func (d *Decision) candidate(r int) Candidate {
+	s := &d.scores[d.order[r]]
+	o := d.snap.offers[s.ex].offer
+	return Candidate{OfferID: o.ID, CampaignID: o.CampaignID, Rank: r + 1, Priority: s.priority, Holdout: s.holdout, Offer: o}
+}
+
 // Explain builds the full explanation: every gate, and every catalog offer
 // with what dropped it or its score and rank.
 func (d *Decision) Explain() Explanation {
-	ex := Explanation{Gates: d.gates, Eligible: len(d.Ranked), Offers: make([]OfferResult, 0, len(d.verdicts))}
+	ex := Explanation{Gates: d.gates, Eligible: len(d.order), Offers: make([]OfferResult, len(d.verdicts))}
 	if ex.Gates == nil {
 		ex.Gates = []Gate{}
 	}
-	for r := range d.Offers() {
-		ex.Offers = append(ex.Offers, r)
+	scores := make([]Score, len(d.order))
+	for i := range d.verdicts {
+		var s *Score
+		if r := d.verdicts[i].rank; r > 0 {
+			s = &scores[r-1]
+		}
+		ex.Offers[i] = d.result(i, s)
 	}
 	return ex
 }
@@ -139,47 +159,62 @@ func (d *Decision) Explain() Explanation {
 // without building the whole explanation.
 func (d *Decision) Offers() iter.Seq[OfferResult] {
 	return func(yield func(OfferResult) bool) {
-		for i, v := range d.verdicts {
-			o := d.snap.offers[i].offer
-			r := OfferResult{OfferID: o.ID, CampaignID: o.CampaignID, Name: o.Name, Why: d.whys[v.why], Rank: int(v.rank)}
-			if v.rank > 0 {
-				r.Score = &d.scores[d.Ranked[v.rank-1].sc]
+		for i := range d.verdicts {
+			var s *Score
+			if d.verdicts[i].rank > 0 {
+				s = new(Score)
 			}
-			if !yield(r) {
+			if !yield(d.result(i, s)) {
 				return
 			}
 		}
 	}
 }
 
-// MarshalJSON writes the decision with its full explanation.
+// result is the fate of snapshot offer i; a ranked offer's score is
+// written to s.
+func (d *Decision) result(i int, s *Score) OfferResult {
+	v := d.verdicts[i]
+	o := d.snap.offers[i].offer
+	r := OfferResult{OfferID: o.ID, CampaignID: o.CampaignID, Name: o.Name, Why: d.whys[v.why], Rank: int(v.rank)}
+	if v.rank > 0 && s != nil {
+		*s = d.scores[d.order[v.rank-1]].readable(d.intent, d.prof)
+		r.Score = s
+	}
+	return r
+}
+
+// MarshalJSON writes the decision with its ranked offers and its full
+// explanation.
 func (d Decision) MarshalJSON() ([]byte, error) {
 	type fields Decision // the exported fields, without this method
 	return json.Marshal(struct {
 		fields
+		Ranked      []Candidate `json:"ranked"`
 		Explanation Explanation `json:"explanation"`
-	}{fields(d), d.Explain()})
+	}{fields(d), d.Ranked(), d.Explain()})
 }
 
 // Offered reports whether an offer is to be shown: there is a winner and
 // the customer is not in its campaign's control group.
 func (d *Decision) Offered() bool { return d.OfferID != "" && !d.Holdout }
 
-// Winner is the winning candidate, or nil.
-func (d *Decision) Winner() *Candidate {
-	if d.winner < 0 || d.winner >= len(d.Ranked) {
-		return nil
+// Winner is the winning offer (what would have been offered, for a
+// holdout); false when there is none.
+func (d *Decision) Winner() (Candidate, bool) {
+	if d.winner < 0 || d.winner >= len(d.order) {
+		return Candidate{}, false
 	}
-	return &d.Ranked[d.winner]
+	return d.candidate(d.winner), true
 }
 
 // Offer is the winning offer (what would have been offered, for a
 // holdout), or nil.
 func (d *Decision) Offer() *catalog.Offer {
-	if w := d.Winner(); w != nil {
-		return w.offer
+	if d.winner < 0 || d.winner >= len(d.order) {
+		return nil
 	}
-	return nil
+	return d.snap.offers[d.scores[d.order[d.winner]].ex].offer
 }
 
 // Script is what the agent says for the winning offer: the chosen
@@ -201,46 +236,46 @@ func (d *Decision) Script() string {
 // winner; when there is none, the decision is "no offer". Call it only
 // for a winner that is not a holdout (a holdout reserves nothing).
 func (d *Decision) CapReached() bool {
-	w := d.Winner()
-	if w == nil {
+	if d.winner < 0 || d.winner >= len(d.order) {
 		return false
 	}
-	d.drop(int(w.ex), why(StepCap, ReasonGlobalCap))
+	d.drop(int(d.scores[d.order[d.winner]].ex), why(StepCap, ReasonGlobalCap))
 	d.settle(d.winner + 1)
 	return d.winner >= 0
 }
 
-// settle makes Ranked[i] the winner, or decides "no offer" when i is past
-// the end.
-func (d *Decision) settle(i int) {
+// settle makes the offer ranked r (0 = best) the winner, or decides "no
+// offer" when r is past the end.
+func (d *Decision) settle(r int) {
 	d.OfferID, d.CampaignID, d.Holdout, d.Variant = "", "", false, ""
 	d.winner, d.variant = -1, -1
-	if i >= len(d.Ranked) {
+	if r >= len(d.order) {
 		d.Why = Why{Step: StepCap, Reason: ReasonNoEligibleOffer, Words: ReasonNoEligibleOffer.Words()}
-		if len(d.Ranked) == 0 {
+		if len(d.order) == 0 {
 			d.Why.Step = StepEligibility
 		}
 		return
 	}
-	w := &d.Ranked[i]
-	d.winner = i
-	d.OfferID, d.CampaignID, d.Holdout = w.OfferID, w.CampaignID, w.Holdout
-	d.variant = ChooseVariant(d.Subject, w.OfferID, w.offer.Content.Variants)
+	s := &d.scores[d.order[r]]
+	o := d.snap.offers[s.ex].offer
+	d.winner = r
+	d.OfferID, d.CampaignID, d.Holdout = o.ID, o.CampaignID, s.holdout
+	d.variant = ChooseVariant(d.Subject, o.ID, o.Content.Variants)
 	if d.variant >= 0 {
-		d.Variant = w.offer.Content.Variants[d.variant].ID
+		d.Variant = o.Content.Variants[d.variant].ID
 	}
-	if w.Holdout {
+	if s.holdout {
 		d.Why = why(StepHoldout, ReasonHoldout)
 		return
 	}
-	d.Why = d.whyItFits(w)
+	d.Why = d.whyItFits(s)
 }
 
 // whyItFits is the agent's one line on why the offer fits the customer:
 // the offer's own template filled with the decision's facts, or a plain
 // sentence from what matched.
-func (d *Decision) whyItFits(w *Candidate) Why {
-	sc := &d.scores[w.sc]
+func (d *Decision) whyItFits(s *scored) Why {
+	sc := s.readable(d.intent, d.prof)
 	r := ReasonBestFit
 	switch {
 	case sc.IntentMatch != "":
@@ -249,10 +284,10 @@ func (d *Decision) whyItFits(w *Candidate) Why {
 		r = ReasonLifeEventMatch
 	}
 	out := Why{Step: StepArbitration, Reason: r}
-	if t := w.offer.Content.WhyItFits; t != "" {
+	if t := d.snap.offers[s.ex].offer.Content.WhyItFits; t != "" {
 		// A template naming a fact this decision lacks would read badly
 		// ("Congratulations on your !"): the plain sentence is better.
-		if words, ok := d.render(t, w, sc); ok && words != "" {
+		if words, ok := d.render(t, s.ex, &sc); ok && words != "" {
 			out.Words = words
 			return out
 		}
@@ -262,17 +297,17 @@ func (d *Decision) whyItFits(w *Candidate) Why {
 		out.Words = "Customer got in touch about " + spoken(sc.IntentMatch) + ", which this offer answers."
 	case r == ReasonLifeEventMatch:
 		out.Words = "This offer is made for customers with a recent " + spoken(sc.LifeEventMatch) + "."
-	case len(d.Ranked) == 1:
+	case len(d.order) == 1:
 		out.Words = "The one offer this customer may get now."
 	default:
-		out.Words = "Best fit of the " + strconv.Itoa(len(d.Ranked)) + " offers this customer may get now."
+		out.Words = "Best fit of the " + strconv.Itoa(len(d.order)) + " offers this customer may get now."
 	}
 	return out
 }
 
 // fact is the value of one why-it-fits placeholder
 // (catalog.WhyItFitsPlaceholders), or "" when the decision lacks it.
-func (d *Decision) fact(name string, w *Candidate, sc *Score) string {
+func (d *Decision) fact(name string, ex int32, sc *Score) string {
 	p := d.prof
 	switch name {
 	case "intent":
@@ -280,9 +315,9 @@ func (d *Decision) fact(name string, w *Candidate, sc *Score) string {
 	case "lifeEvent":
 		return spoken(sc.LifeEventMatch)
 	case "offer":
-		return w.offer.Name
+		return d.snap.offers[ex].offer.Name
 	case "campaign":
-		if ci := d.snap.offers[w.ex].campaign; ci >= 0 {
+		if ci := d.snap.offers[ex].campaign; ci >= 0 {
 			return d.snap.campaigns[ci].campaign.Name
 		}
 	case "valueTier":
@@ -311,7 +346,7 @@ func (d *Decision) fact(name string, w *Candidate, sc *Score) string {
 // does ({name} replaced, runs of white space made one space, ends trimmed)
 // in one pass and one allocation; ok is false when a placeholder has no
 // fact.
-func (d *Decision) render(template string, w *Candidate, sc *Score) (words string, ok bool) {
+func (d *Decision) render(template string, ex int32, sc *Score) (words string, ok bool) {
 	var b strings.Builder
 	b.Grow(len(template) + 64)
 	space := false // a space is pending: written before the next word
@@ -341,7 +376,7 @@ func (d *Decision) render(template string, w *Candidate, sc *Score) (words strin
 			t = t[open+1:]
 			continue
 		}
-		v := d.fact(t[open+1:open+1+end], w, sc)
+		v := d.fact(t[open+1:open+1+end], ex, sc)
 		if v == "" {
 			return "", false
 		}

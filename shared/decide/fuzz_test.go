@@ -164,21 +164,25 @@ func checkDecision(t *testing.T, d Decision, snap *Snapshot) {
 			t.Fatalf("offer %s has why %+v and score %v: want exactly one", o.OfferID, o.Why, o.Score)
 		}
 	}
-	for i := 1; i < len(d.Ranked); i++ {
-		if d.Ranked[i].Priority > d.Ranked[i-1].Priority {
+	ranked := d.Ranked()
+	for i := range ranked {
+		if ranked[i].Rank != i+1 || ranked[i].Offer == nil || ranked[i].Offer.ID != ranked[i].OfferID {
+			t.Fatalf("ranked[%d] = %+v", i, ranked[i])
+		}
+		if i > 0 && ranked[i].Priority > ranked[i-1].Priority {
 			t.Fatalf("ranked out of order at %d", i)
 		}
 	}
-	if d.Explain().Eligible != len(d.Ranked) {
-		t.Fatalf("eligible %d, ranked %d", d.Explain().Eligible, len(d.Ranked))
+	if d.Explain().Eligible != len(d.Ranked()) {
+		t.Fatalf("eligible %d, ranked %d", d.Explain().Eligible, len(d.Ranked()))
 	}
-	switch w := d.Winner(); {
-	case w == nil:
+	switch w, ok := d.Winner(); {
+	case !ok:
 		if d.OfferID != "" || d.Holdout || d.Offered() {
 			t.Fatalf("no winner but offer %q holdout %v", d.OfferID, d.Holdout)
 		}
 	default:
-		if w.OfferID != d.OfferID || w.Holdout != d.Holdout || d.Offer() == nil {
+		if w.OfferID != d.OfferID || w.Holdout != d.Holdout || d.Offer() != w.Offer || w.Offer == nil {
 			t.Fatalf("winner %+v, decision offer %q holdout %v", w, d.OfferID, d.Holdout)
 		}
 		if d.Holdout && d.Why.Reason != ReasonHoldout {

@@ -130,8 +130,8 @@ func TestAnUpsetCallerGetsNoOfferAndTheAgentIsTold(t *testing.T) {
 	c.Sentiment = "NEGATIVE"
 	c.Intent = "high_bill"
 	d := Decide(input(customer(), c), oneOffer(withIntents("high_bill")), Policy{})
-	if d.Offered() || d.OfferID != "" || len(d.Ranked) != 0 {
-		t.Fatalf("upset caller got offer %q (ranked %d)", d.OfferID, len(d.Ranked))
+	if d.Offered() || d.OfferID != "" || len(d.Ranked()) != 0 {
+		t.Fatalf("upset caller got offer %q (ranked %d)", d.OfferID, len(d.Ranked()))
 	}
 	if want := "Customer is upset: focus on service, no offer."; d.Why.Words != want {
 		t.Fatalf("agent reads %q, want %q", d.Why.Words, want)

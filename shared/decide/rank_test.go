@@ -101,7 +101,7 @@ func TestArbitrationOrder(t *testing.T) {
 			in.Propensity = tc.propensity
 			d := Decide(in, NewSnapshot(tc.offers, []catalog.Campaign{campaign("c-1")}), Policy{})
 			var got []string
-			for _, r := range d.Ranked {
+			for _, r := range d.Ranked() {
 				got = append(got, r.OfferID)
 			}
 			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
@@ -115,9 +115,13 @@ func TestArbitrationOrder(t *testing.T) {
 			if d.OfferID != tc.want[0] {
 				t.Fatalf("winner %q, want %q", d.OfferID, tc.want[0])
 			}
-			for r, cand := range d.Ranked {
-				if rank := d.Explain().Offers[cand.ex].Rank; rank != r+1 {
-					t.Fatalf("%s explained with rank %d, ranked %d", cand.OfferID, rank, r+1)
+			ranks := map[string]int{}
+			for _, o := range d.Explain().Offers {
+				ranks[o.OfferID] = o.Rank
+			}
+			for r, cand := range d.Ranked() {
+				if cand.Rank != r+1 || ranks[cand.OfferID] != r+1 {
+					t.Fatalf("%s ranked %d, candidate says %d, explained with rank %d", cand.OfferID, r+1, cand.Rank, ranks[cand.OfferID])
 				}
 			}
 		})
@@ -151,8 +155,8 @@ func TestZeroPriorityNeverWins(t *testing.T) {
 		offer("o-c", "c-1", withValue("not money")),
 	}, []catalog.Campaign{campaign("c-1")})
 	d := Decide(input(customer(), voiceCall()), snap, Policy{})
-	if d.OfferID != "" || len(d.Ranked) != 0 {
-		t.Fatalf("winner %q ranked %d", d.OfferID, len(d.Ranked))
+	if d.OfferID != "" || len(d.Ranked()) != 0 {
+		t.Fatalf("winner %q ranked %d", d.OfferID, len(d.Ranked()))
 	}
 	for _, o := range d.Explain().Offers {
 		if o.Why.Reason != ReasonZeroPriority {
@@ -269,7 +273,7 @@ func TestHoldoutShareWithinStatisticalBounds(t *testing.T) {
 				if d.Holdout {
 					held++
 				}
-				if d.Ranked[0].Holdout && d.Ranked[1].Holdout {
+				if ranked := d.Ranked(); ranked[0].Holdout && ranked[1].Holdout {
 					bothHeld++
 				}
 			}
@@ -385,14 +389,14 @@ func TestRenderMatchesTheCatalogTemplate(t *testing.T) {
 	c.Intent = "high_bill"
 	p := customer(func(p *profiles.Profile) { p.LifeEvents = []profiles.LifeEvent{{Kind: "new_baby", At: now.Add(-day)}} })
 	d := Decide(input(p, c), oneOffer(withLifeEvents("new_baby")), Policy{})
-	w := d.Winner()
-	if w == nil {
+	if _, ok := d.Winner(); !ok {
 		t.Fatalf("no winner: %+v", d.Why)
 	}
-	sc := &d.scores[w.sc]
+	s := &d.scores[d.order[d.winner]]
+	sc := s.readable(d.intent, d.prof)
 	facts := map[string]string{}
 	for _, name := range catalog.WhyItFitsPlaceholders {
-		facts[name] = d.fact(name, w, sc)
+		facts[name] = d.fact(name, s.ex, &sc)
 		if facts[name] == "" {
 			t.Fatalf("fact %q empty", name)
 		}
@@ -404,7 +408,7 @@ func TestRenderMatchesTheCatalogTemplate(t *testing.T) {
 		"",
 		"ünïcode {segment}\u00a0spaces",
 	} {
-		got, ok := d.render(tmpl, w, sc)
+		got, ok := d.render(tmpl, s.ex, &sc)
 		want := catalog.Content{WhyItFits: tmpl}.WhyItFitsFor(facts)
 		if !ok || got != want {
 			t.Errorf("render(%q) = %q %v, catalog gives %q", tmpl, got, ok, want)
@@ -412,7 +416,7 @@ func TestRenderMatchesTheCatalogTemplate(t *testing.T) {
 	}
 	// An unknown placeholder (validation refuses them) gives way to the
 	// plain sentence instead of vanishing.
-	if got, ok := d.render("Lone { brace and } other {intent}", w, sc); ok {
+	if got, ok := d.render("Lone { brace and } other {intent}", s.ex, &sc); ok {
 		t.Errorf("unknown placeholder rendered as %q", got)
 	}
 }

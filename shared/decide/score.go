@@ -55,54 +55,89 @@ type Score struct {
 	Priority       float64 `json:"priority"`
 }
 
-func score(o *preparedOffer, intent string, p *profiles.Profile, counts Counts, now time.Time, pol *Policy) Score {
-	s := Score{
-		Propensity:     propensity(counts, pol),
-		Shown:          counts.Shown,
-		Accepted:       counts.Accepted,
-		ContextWeight:  1,
-		Value:          o.value,
-		BusinessLever:  o.offer.BusinessLever,
-		PriorityWeight: o.offer.PriorityWeight,
+// scored is a ranked offer's score as the engine keeps it: pointer-free,
+// so thousands of them cost the garbage collector nothing to scan. Score
+// is its readable form.
+type scored struct {
+	ex         int32 // the offer's index in the snapshot
+	life       int16 // index in the profile's life events of the match, -1 none
+	intent     bool  // the offer is made for the contact's intent
+	holdout    bool  // the customer is in the control group of its campaign
+	propensity float64
+	context    float64
+	value      float64
+	lever      float64
+	weight     float64
+	priority   float64
+	shown      int64
+	accepted   int64
+}
+
+func score(o *preparedOffer, intent string, p *profiles.Profile, counts Counts, now time.Time, pol *Policy) scored {
+	s := scored{
+		life:       -1,
+		propensity: propensity(counts, pol),
+		shown:      counts.Shown,
+		accepted:   counts.Accepted,
+		context:    1,
+		value:      o.value,
+		lever:      o.offer.BusinessLever,
+		weight:     o.offer.PriorityWeight,
 	}
 	if intent != "" {
 		for _, in := range o.offer.Intents {
 			if lower(in) == intent {
-				s.IntentMatch = intent
-				s.ContextWeight *= pol.IntentBoost
+				s.intent = true
+				s.context *= pol.IntentBoost
 				break
 			}
 		}
 	}
 	if p != nil && len(o.offer.LifeEvents) > 0 {
-		if kind := activeLifeEventIn(p, o.offer.LifeEvents, now); kind != "" {
-			s.LifeEventMatch = kind
-			s.ContextWeight *= pol.LifeEventBoost
+		if i := activeLifeEventIn(p, o.offer.LifeEvents, now); i >= 0 {
+			s.life = int16(i)
+			s.context *= pol.LifeEventBoost
 		}
 	}
-	if !(s.PriorityWeight > 0) || math.IsInf(s.PriorityWeight, 0) {
-		s.PriorityWeight = 1
+	if !(s.weight > 0) || math.IsInf(s.weight, 0) {
+		s.weight = 1
 	}
-	s.Priority = s.Propensity * s.ContextWeight * s.Value * s.BusinessLever * s.PriorityWeight
-	if math.IsNaN(s.Priority) || math.IsInf(s.Priority, 0) {
-		s.Priority = 0
+	s.priority = s.propensity * s.context * s.value * s.lever * s.weight
+	if math.IsNaN(s.priority) || math.IsInf(s.priority, 0) {
+		s.priority = 0
 	}
 	return s
 }
 
-// activeLifeEventIn returns the kind of the first of the customer's active
-// life events that is among kinds, or "".
-func activeLifeEventIn(p *profiles.Profile, kinds []string, now time.Time) string {
-	for i := range p.LifeEvents {
+// readable turns a kept score into its Score, naming the matches.
+func (s *scored) readable(intent string, p *profiles.Profile) Score {
+	out := Score{
+		Propensity: s.propensity, Shown: s.shown, Accepted: s.accepted, ContextWeight: s.context,
+		Value: s.value, BusinessLever: s.lever, PriorityWeight: s.weight, Priority: s.priority,
+	}
+	if s.intent {
+		out.IntentMatch = intent
+	}
+	if s.life >= 0 && p != nil && int(s.life) < len(p.LifeEvents) {
+		out.LifeEventMatch = p.LifeEvents[s.life].Kind
+	}
+	return out
+}
+
+// activeLifeEventIn returns the index of the first of the customer's
+// active life events whose kind is among kinds, or -1. Only the first
+// 32,767 life events are looked at (a profile keeps 20).
+func activeLifeEventIn(p *profiles.Profile, kinds []string, now time.Time) int {
+	for i := range min(len(p.LifeEvents), math.MaxInt16) {
 		e := &p.LifeEvents[i]
 		if !e.ExpiresAt.IsZero() && !now.Before(e.ExpiresAt) {
 			continue
 		}
 		for _, k := range kinds {
 			if lower(k) == lower(e.Kind) {
-				return e.Kind
+				return i
 			}
 		}
 	}
-	return ""
+	return -1
 }
