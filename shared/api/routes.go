@@ -15,4 +15,24 @@ func (s *Server) registerRoutes() {
 	// Decisions (issue: real-time next-best offer).
 	s.handle(http.MethodPost, "/v1/decisions/simulate", readers, s.simulateDecision())
 	s.handle(http.MethodGet, "/v1/contacts/{contactId}/decision", readers, s.getContactDecision())
+
+	// Offers, campaigns and their rules (issue: marketer API).
+	s.handle(http.MethodPost, "/v1/offers", marketers, s.createOffer())
+	s.handle(http.MethodGet, "/v1/offers", readers, s.listOffers())
+	s.handle(http.MethodGet, "/v1/offers/{id}", readers, s.getOffer())
+	s.handle(http.MethodPut, "/v1/offers/{id}", marketers, s.updateOffer())
+	s.handle(http.MethodDelete, "/v1/offers/{id}", marketers, s.deleteOffer())
+	s.handle(http.MethodPost, "/v1/offers/{id}/status", marketers, s.moveOffer())
+	s.handle(http.MethodPost, "/v1/campaigns", marketers, s.createCampaign())
+	s.handle(http.MethodGet, "/v1/campaigns", readers, s.listCampaigns())
+	s.handle(http.MethodGet, "/v1/campaigns/{id}", readers, s.getCampaign())
+	s.handle(http.MethodPut, "/v1/campaigns/{id}", marketers, s.updateCampaign())
+	s.handle(http.MethodDelete, "/v1/campaigns/{id}", marketers, s.deleteCampaign())
+	s.handle(http.MethodPost, "/v1/campaigns/{id}/status", marketers, s.moveCampaign())
+	s.handle(http.MethodPut, "/v1/campaigns/{id}/checklist/{item}", marketers, s.setChecklistItem())
+	s.handle(http.MethodPost, "/v1/rules/validate", readers, s.validateRule())
+	s.handle(http.MethodGet, "/v1/rules/variables", readers, s.ruleVariables())
+
+	// The contract of the whole API (public).
+	s.handlePublic(http.MethodGet, "/v1/openapi.json", s.openAPI())
 }

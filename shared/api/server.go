@@ -38,6 +38,8 @@ type Deps struct {
 	Catalog  CatalogView
 	Policy   decide.Policy
 	Contacts ContactReader
+	// CatalogStore is where marketers keep offers and campaigns.
+	CatalogStore CatalogStore
 	Clock    func() time.Time
 	Log      *slog.Logger
 }

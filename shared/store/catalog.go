@@ -81,8 +81,9 @@ func (s *Catalog) GetOffer(ctx context.Context, id string) (catalog.Offer, error
 	return fillOffer(it.Offer), nil
 }
 
-// UpdateOffer applies change to the offer when it is at version and
-// stores it at version+1. ErrConflict when the version is stale;
+// UpdateOffer applies change to the offer when it is at version (0: any
+// version, for status moves that name none) and stores it at version+1.
+// ErrConflict when the version is stale;
 // ErrNotFound when there is no such offer (or it was deleted). change may
 // run more than once, each time on a fresh read; it must have no other
 // effects. Its error is returned as is, and nothing is stored.
@@ -95,7 +96,7 @@ func (s *Catalog) UpdateOffer(ctx context.Context, id string, version int, chang
 		if cur.Deleted {
 			return catalog.Offer{}, catalogNotFound(catalog.KindOffer, id)
 		}
-		if cur.Version != version {
+		if version != 0 && cur.Version != version {
 			return catalog.Offer{}, staleVersion(catalog.KindOffer, id, cur.Version, version)
 		}
 		next := cur
