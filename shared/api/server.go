@@ -40,8 +40,8 @@ type Deps struct {
 	Contacts ContactReader
 	// CatalogStore is where marketers keep offers and campaigns.
 	CatalogStore CatalogStore
-	Clock    func() time.Time
-	Log      *slog.Logger
+	Clock        func() time.Time
+	Log          *slog.Logger
 }
 
 // Route is one registered operation and the scopes that may call it.
