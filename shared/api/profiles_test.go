@@ -20,6 +20,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/api"
 	"github.com/conduit-cx/conduit/shared/api/apitest"
 	"github.com/conduit-cx/conduit/shared/identity"
+	"github.com/conduit-cx/conduit/shared/logging"
 	"github.com/conduit-cx/conduit/shared/store"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
@@ -73,7 +74,7 @@ func newFixture(t *testing.T) *fixture {
 		Identity: identity.NewHasher(env.Config.IdentityKey),
 		Erasers:  []api.Eraser{f.erased},
 		Clock:    func() time.Time { return clock },
-		Log:      slog.New(slog.NewJSONHandler(logs, nil)),
+		Log:      logging.New(logs, slog.LevelInfo),
 	})
 	return f
 }
