@@ -1,8 +1,8 @@
 package decide
 
 import (
-	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/catalog"
@@ -90,7 +90,7 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 	// Checks, cheapest first; survivors are scored, zero priorities dropped.
 	pass := make([]int32, 0, n)
 	for i := range snap.offers {
-		if w := e.check(&snap.offers[i]); w != (Why{}) {
+		if w, dropped := e.check(&snap.offers[i]); dropped {
 			d.drop(i, w)
 			continue
 		}
@@ -113,15 +113,21 @@ func Decide(in Input, snap *Snapshot, pol Policy) Decision {
 	for k := range order {
 		order[k] = int32(k)
 	}
+	// Priorities and propensities are finite (score makes sure), so plain
+	// comparisons are enough.
 	slices.SortFunc(order, func(a, b int32) int {
 		sa, sb := &scores[a], &scores[b]
-		if c := cmp.Compare(sb.priority, sa.priority); c != 0 {
-			return c
+		switch {
+		case sa.priority > sb.priority:
+			return -1
+		case sa.priority < sb.priority:
+			return 1
+		case sa.propensity > sb.propensity:
+			return -1
+		case sa.propensity < sb.propensity:
+			return 1
 		}
-		if c := cmp.Compare(sb.propensity, sa.propensity); c != 0 {
-			return c
-		}
-		return cmp.Compare(snap.offers[sa.ex].offer.ID, snap.offers[sb.ex].offer.ID)
+		return strings.Compare(snap.offers[sa.ex].offer.ID, snap.offers[sb.ex].offer.ID)
 	})
 	for r, k := range order {
 		s := &scores[k]
@@ -156,8 +162,11 @@ type engine struct {
 
 // campaignState is one campaign's part of a decision.
 type campaignState struct {
-	audience     Why // the audience rule's verdict; zero: in the audience
+	open, closed bool // open: worked out; closed: its offers are not made, for stop
+	stop         Why
 	audienceDone bool
+	outside      bool // the customer is not in the audience, for audience
+	audience     Why
 	holdout      int8 // 0 not drawn yet, 1 in the control group, 2 not
 }
 
@@ -228,91 +237,108 @@ func (e *engine) loadGate() Reason {
 }
 
 // check runs one offer through eligibility, load, channel, caps, contact
-// policies and rules, cheapest first, and returns what dropped it or the
-// zero Why.
-func (e *engine) check(po *preparedOffer) Why {
+// policies and rules, cheapest first, and reports what dropped it. What
+// holds for a whole campaign is worked out once per decision.
+func (e *engine) check(po *preparedOffer) (Why, bool) {
 	o, now := po.offer, e.in.Now
 	switch {
 	case o.Status != catalog.OfferActive:
-		return why(StepEligibility, ReasonOfferInactive)
+		return why(StepEligibility, ReasonOfferInactive), true
 	case now.Before(o.ValidFrom):
-		return why(StepEligibility, ReasonOfferNotStarted)
+		return why(StepEligibility, ReasonOfferNotStarted), true
 	case !o.ValidTo.IsZero() && !now.Before(o.ValidTo):
-		return why(StepEligibility, ReasonOfferEnded)
+		return why(StepEligibility, ReasonOfferEnded), true
 	case po.campaign < 0:
-		return why(StepEligibility, ReasonCampaignMissing)
+		return why(StepEligibility, ReasonCampaignMissing), true
 	}
-	pc := &e.snap.campaigns[po.campaign]
-	c := pc.campaign
-	switch {
-	case c.Status == catalog.CampaignHeld:
-		return why(StepEligibility, ReasonCampaignHeld)
-	case c.Status != catalog.CampaignLive:
-		return why(StepEligibility, ReasonCampaignNotLive)
-	case now.Before(c.LaunchAt):
-		return why(StepEligibility, ReasonCampaignNotStarted)
-	case !now.Before(c.EndAt):
-		return why(StepEligibility, ReasonCampaignEnded)
+	st := e.campaign(po.campaign)
+	if !st.open {
+		e.openCampaign(po.campaign, st)
 	}
-	if words, held := e.in.Held[c.ID]; held {
-		if words == "" {
-			words = ReasonLoadHeld.Words()
-		}
-		return Why{Step: StepLoad, Reason: ReasonLoadHeld, Words: words}
+	if st.closed {
+		return st.stop, true
 	}
 	if !o.OnChannel(e.c.Channel) {
-		return why(StepEligibility, ReasonOfferChannel)
+		return why(StepEligibility, ReasonOfferChannel), true
 	}
-	if e.in.Exhausted[o.ID] {
-		return why(StepCap, ReasonGlobalCap)
+	if len(e.in.Exhausted) > 0 && e.in.Exhausted[o.ID] {
+		return why(StepCap, ReasonGlobalCap), true
 	}
 	if e.in.Profile != nil {
 		if r := offerPolicy(&e.hist, o, now, &e.pol); r != ReasonNone {
-			return why(StepPolicy, r)
+			return why(StepPolicy, r), true
 		}
 	}
-	if w := e.audienceOf(po.campaign); w != (Why{}) {
-		return w
+	if !st.audienceDone {
+		e.evalAudience(po.campaign, st)
 	}
-	if po.ruleErr != nil {
-		return po.ruleWhy
+	if st.outside {
+		return st.audience, true
 	}
-	if po.rule.Always() {
-		return Why{}
+	switch {
+	case po.ruleErr != nil:
+		return po.ruleWhy, true
+	case po.rule.Always():
+		return Why{}, false
 	}
-	ok, err := e.activation().Eval(po.rule, pc.vars)
+	ok, err := e.activation().Eval(po.rule, e.snap.campaigns[po.campaign].vars)
 	switch {
 	case err != nil:
-		return Why{Step: StepEligibility, Reason: ReasonRuleError, Words: "The offer's eligibility rule could not be evaluated: " + err.Error()}
+		return Why{Step: StepEligibility, Reason: ReasonRuleError, Words: "The offer's eligibility rule could not be evaluated: " + err.Error()}, true
 	case !ok:
-		return why(StepEligibility, ReasonOfferRule)
+		return why(StepEligibility, ReasonOfferRule), true
 	}
-	return Why{}
+	return Why{}, false
 }
 
-// audienceOf evaluates a campaign's audience rule once per decision.
-func (e *engine) audienceOf(ci int) Why {
-	st := e.campaign(ci)
-	if st.audienceDone {
-		return st.audience
+// openCampaign works out once whether the campaign's offers may be made
+// at all: live, within its dates, not held by load.
+func (e *engine) openCampaign(ci int, st *campaignState) {
+	c, now := e.snap.campaigns[ci].campaign, e.in.Now
+	st.open, st.closed = true, true
+	switch {
+	case c.Status == catalog.CampaignHeld:
+		st.stop = why(StepEligibility, ReasonCampaignHeld)
+	case c.Status != catalog.CampaignLive:
+		st.stop = why(StepEligibility, ReasonCampaignNotLive)
+	case now.Before(c.LaunchAt):
+		st.stop = why(StepEligibility, ReasonCampaignNotStarted)
+	case !now.Before(c.EndAt):
+		st.stop = why(StepEligibility, ReasonCampaignEnded)
+	default:
+		words, held := e.in.Held[c.ID]
+		if !held {
+			st.closed = false
+			return
+		}
+		if words == "" {
+			words = ReasonLoadHeld.Words()
+		}
+		st.stop = Why{Step: StepLoad, Reason: ReasonLoadHeld, Words: words}
 	}
+}
+
+// evalAudience evaluates a campaign's audience rule once per decision.
+func (e *engine) evalAudience(ci int, st *campaignState) {
 	pc := &e.snap.campaigns[ci]
-	var w Why
+	st.audienceDone = true
 	switch {
 	case pc.audienceErr != nil:
-		w = pc.audienceWhy
+		st.audience = pc.audienceWhy
 	case pc.audience.Always():
+		return
 	default:
 		ok, err := e.activation().Eval(pc.audience, pc.vars)
 		switch {
 		case err != nil:
-			w = Why{Step: StepEligibility, Reason: ReasonRuleError, Words: "The campaign's audience rule could not be evaluated: " + err.Error()}
+			st.audience = Why{Step: StepEligibility, Reason: ReasonRuleError, Words: "The campaign's audience rule could not be evaluated: " + err.Error()}
 		case !ok:
-			w = why(StepEligibility, ReasonAudienceRule)
+			st.audience = why(StepEligibility, ReasonAudienceRule)
+		default:
+			return
 		}
 	}
-	st.audience, st.audienceDone = w, true
-	return w
+	st.outside = true
 }
 
 // activation builds the rule variables once per decision, on first need.

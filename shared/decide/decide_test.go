@@ -173,15 +173,15 @@ func TestAudienceIsEvaluatedOncePerCampaign(t *testing.T) {
 	}
 	c := campaign("c-1", func(c *catalog.Campaign) { c.Audience = `profile.life_event_days["move"] < 30` })
 	snap := NewSnapshot(offers, []catalog.Campaign{c})
-	e := engine{in: Input{Now: now, Profile: customer()}, snap: snap, pol: Policy{}}
-	first := e.audienceOf(0)
-	if first.Reason != ReasonRuleError {
+	e := engine{in: Input{Now: now, Profile: customer()}, c: Contact{Channel: "voice"}, snap: snap, pol: DefaultPolicy()}
+	first, dropped := e.check(&snap.offers[0])
+	if !dropped || first.Reason != ReasonRuleError {
 		t.Fatalf("audience verdict %+v", first)
 	}
 	e.act = nil // a second evaluation would need the activation again
-	for range offers {
-		if got := e.audienceOf(0); got != first || e.act != nil {
-			t.Fatalf("audience evaluated again: %+v, activation rebuilt %v", got, e.act != nil)
+	for i := range snap.offers {
+		if got, _ := e.check(&snap.offers[i]); got != first || e.act != nil {
+			t.Fatalf("offer %d: %+v, activation rebuilt %v", i, got, e.act != nil)
 		}
 	}
 }

@@ -21,6 +21,7 @@ const (
 type history struct {
 	list    []profiles.Exposure
 	byOffer []int32 // indexes into list, ordered by offer id
+	cursor  int     // where the last lookup ended in byOffer
 }
 
 func newHistory(list []profiles.Exposure) history {
@@ -36,12 +37,20 @@ func newHistory(list []profiles.Exposure) history {
 	return h
 }
 
-// of returns the indexes of the exposures of one offer.
+// of returns the indexes of the exposures of one offer. The engine asks
+// in offer id order, so a lookup usually just moves on from the last one.
 func (h *history) of(offerID string) []int32 {
 	if len(h.byOffer) == 0 {
 		return nil
 	}
-	lo, _ := slices.BinarySearchFunc(h.byOffer, offerID, func(i int32, id string) int { return cmp.Compare(h.list[i].OfferID, id) })
+	lo := h.cursor
+	if lo > 0 && h.list[h.byOffer[lo-1]].OfferID >= offerID {
+		lo, _ = slices.BinarySearchFunc(h.byOffer, offerID, func(i int32, id string) int { return cmp.Compare(h.list[i].OfferID, id) })
+	}
+	for lo < len(h.byOffer) && h.list[h.byOffer[lo]].OfferID < offerID {
+		lo++
+	}
+	h.cursor = lo
 	hi := lo
 	for hi < len(h.byOffer) && h.list[h.byOffer[hi]].OfferID == offerID {
 		hi++
