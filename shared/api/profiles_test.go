@@ -25,8 +25,11 @@ import (
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
-// The DynamoDB store is the API's profile store.
-var _ api.ProfileStore = (*store.Profiles)(nil)
+// The DynamoDB stores are the API's profile store and an eraser.
+var (
+	_ api.ProfileStore = (*store.Profiles)(nil)
+	_ api.Eraser       = (*store.Contacts)(nil)
+)
 
 const (
 	marketer = api.ScopeMarketer
