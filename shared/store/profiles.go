@@ -191,6 +191,7 @@ func (s *Profiles) change(ctx context.Context, id string, change func(*profiles.
 			return profiles.Profile{}, err
 		}
 		next.ID, next.Version, next.CreatedAt = cur.ID, cur.Version, cur.CreatedAt
+		next.Identities = uniqueIdentities(next.Identities)
 		if personEdit {
 			next.Version++
 		}
