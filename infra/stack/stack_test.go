@@ -841,3 +841,29 @@ func TestProductionHasNoUnsuppressedAwsSolutionsFindings(t *testing.T) {
 		}
 	}
 }
+
+// TestIdentityKeyIsWhatConfigAccepts: the secret Secrets Manager generates
+// (44 letters and digits) decodes as standard base64 of 33 bytes, which
+// config.EnvIdentityKey requires (≥ 16 bytes), for any draw.
+func TestIdentityKeyIsWhatConfigAccepts(t *testing.T) {
+	s := devStack(t)
+	var gen map[string]any
+	for _, r := range s.resources("AWS::SecretsManager::Secret") {
+		gen, _ = props(r)["GenerateSecretString"].(map[string]any)
+	}
+	if gen["PasswordLength"] != float64(44) || gen["ExcludePunctuation"] != true || gen["IncludeSpace"] != false {
+		t.Fatalf("generator %s", jsonOf(gen))
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	for seed := range 200 {
+		key := make([]byte, 44)
+		for i := range key {
+			key[i] = alphabet[(seed*7919+i*104729+i*i*31)%len(alphabet)]
+		}
+		env := map[string]string{config.EnvStage: "dev", config.EnvRegion: "eu-west-2", config.EnvIdentityKey: string(key)}
+		cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		if err != nil || len(cfg.IdentityKey) != 33 {
+			t.Fatalf("key %s: %v (%d bytes)", key, err, len(cfg.IdentityKey))
+		}
+	}
+}
