@@ -25,7 +25,7 @@ type checklistInput struct {
 func (s *Server) createCampaign() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in campaignInput
-		if err := decodeJSON(r, &in); err != nil {
+		if err := decodeCatalogJSON(r, &in); err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -112,7 +112,7 @@ func (s *Server) updateCampaign() http.Handler {
 			return
 		}
 		var in campaignInput
-		if err := decodeJSON(r, &in); err != nil {
+		if err := decodeCatalogJSON(r, &in); err != nil {
 			writeError(w, r, err)
 			return
 		}

@@ -158,6 +158,7 @@ func TestCampaignValidationStoresNothing(t *testing.T) {
 		{"negative audience size", strings.Replace(fibreCampaign, `"audienceSize":40000`, `"audienceSize":-5`, 1), "audienceSize", "0 or more"},
 		{"response rate over 1", strings.Replace(fibreCampaign, `"expectedResponseRate":0.02`, `"expectedResponseRate":2`, 1), "expectedResponseRate", "from 0 to 1"},
 		{"service level in percent", strings.Replace(fibreCampaign, `"minServiceLevel":0.8`, `"minServiceLevel":80`, 1), "loadGate.minServiceLevel", "from 0 to 1"},
+		{"holdout as text", strings.Replace(fibreCampaign, `"holdoutShare":0.1`, `"holdoutShare":"10%"`, 1), "holdoutShare", "a number"},
 		{"bad id", strings.Replace(fibreCampaign, `"id":"fibre-upgrade"`, `"id":"Fibre Upgrade!"`, 1), "id", "lower-case"},
 		{"version on create", with("version", "3"), "version", "leave it out"},
 		{"unknown field", with("budget", "1000"), "budget", "not a known field"},

@@ -51,6 +51,27 @@ type statusInput struct {
 	Version *int `json:"version,omitempty"`
 }
 
+// decodeCatalogJSON is decodeJSON for bodies that embed a catalog spec:
+// encoding/json names a type error's field with the embedded Go type
+// ("OfferSpec.businessLever"); the caller only knows the JSON path.
+func decodeCatalogJSON(r *http.Request, dst any) error {
+	err := decodeJSON(r, dst)
+	ps, ok := apperr.AsProblems(err)
+	if !ok {
+		return err
+	}
+	out := make(apperr.Problems, len(ps))
+	for i, p := range ps {
+		parts := strings.Split(p.Field, ".")
+		parts = slices.DeleteFunc(parts, func(s string) bool { return s != "" && s[0] >= 'A' && s[0] <= 'Z' })
+		if len(parts) > 0 {
+			p.Field = strings.Join(parts, ".")
+		}
+		out[i] = p
+	}
+	return out
+}
+
 // catalogID reads {id}: a malformed id cannot name an offer or campaign.
 func catalogID(r *http.Request, kind string) (string, error) {
 	id := r.PathValue("id")
@@ -138,7 +159,7 @@ func (s *Server) checkOffer(ctx context.Context, spec *catalog.OfferSpec) error 
 func (s *Server) createOffer() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in offerInput
-		if err := decodeJSON(r, &in); err != nil {
+		if err := decodeCatalogJSON(r, &in); err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -232,7 +253,7 @@ func (s *Server) updateOffer() http.Handler {
 			return
 		}
 		var in offerInput
-		if err := decodeJSON(r, &in); err != nil {
+		if err := decodeCatalogJSON(r, &in); err != nil {
 			writeError(w, r, err)
 			return
 		}
