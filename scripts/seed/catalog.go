@@ -47,7 +47,7 @@ func DemoCampaigns(now time.Time) []catalog.Campaign {
 			Goal:     "Offer newly married couples and new parents one plan for the whole household",
 			Owner:    "li.lifecycle",
 			LaunchAt: day(3), EndAt: day(120),
-			Audience: `"new_baby" in profile.life_events || "marriage" in profile.life_events || "families" in profile.segments`,
+			Audience:     `"new_baby" in profile.life_events || "marriage" in profile.life_events || "families" in profile.segments`,
 			HoldoutShare: 0.20, ExpectedResponseRate: 0.05, AudienceSize: 12000,
 			LoadGate: catalog.LoadGate{MaxASASeconds: 45, MinServiceLevel: 0.85, Queues: []string{"sales", "retention"}},
 		}},
@@ -71,9 +71,9 @@ func DemoOffers(now time.Time) []catalog.Offer {
 		{ID: "fibre-1000-switch", OfferSpec: catalog.OfferSpec{
 			Name: "Fibre 1000 for less than your bill", CampaignID: "fibre-upgrade", Channels: voiceChat,
 			ValidFrom: from, Value: eur("180.00"), BusinessLever: 1.3, PriorityWeight: 1.2,
-			Eligibility: `contact.intent in ["high_bill", "upgrade"] && !("fibre_1000" in profile.products) && profile.tenure_months >= 6`,
-			Intents:     []string{"high_bill", "upgrade"},
-			Caps:        catalog.Caps{PerCustomer: catalog.PerCustomerCap{Max: 1, WindowDays: 30}, Global: 5000},
+			Eligibility:                 `contact.intent in ["high_bill", "upgrade"] && !("fibre_1000" in profile.products) && profile.tenure_months >= 6`,
+			Intents:                     []string{"high_bill", "upgrade"},
+			Caps:                        catalog.Caps{PerCustomer: catalog.PerCustomerCap{Max: 1, WindowDays: 30}, Global: 5000},
 			SuppressionDaysAfterDecline: 60,
 			Content: catalog.Content{
 				Pitch:  "Fibre 1000 is ten times faster and €4 a month less than you pay today.",
