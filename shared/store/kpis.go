@@ -570,8 +570,8 @@ func (s *KPIs) PutBenchmark(ctx context.Context, metric string, b kpi.Benchmark,
 	}
 	in := &dynamodb.PutItemInput{
 		TableName: aws.String(s.tables.KPIs), Item: item,
-		ConditionExpression:      aws.String("attribute_not_exists(#s)"),
-		ExpressionAttributeNames: map[string]string{"#s": attrSeries},
+		ConditionExpression:                 aws.String("attribute_not_exists(#s)"),
+		ExpressionAttributeNames:            map[string]string{"#s": attrSeries},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	if version > 0 {
