@@ -330,3 +330,30 @@ func TestPolicyDefaults(t *testing.T) {
 		t.Fatalf("repaired = %+v", odd)
 	}
 }
+
+func TestSnapshotIsSharedSafelyBetweenDecisions(t *testing.T) {
+	snap := benchCatalog(200)
+	in := benchInput(snap)
+	want, _ := json.Marshal(Decide(in, snap, Policy{}))
+	done := make(chan string, 8)
+	for g := range 8 {
+		go func() {
+			local := in
+			local.Contact.ContactID = "contact-" + strings.Repeat("x", g)
+			for range 20 {
+				got, err := json.Marshal(Decide(in, snap, Policy{}))
+				if err != nil || string(got) != string(want) {
+					done <- "decision changed under concurrency"
+					return
+				}
+				Decide(local, snap, Policy{})
+			}
+			done <- ""
+		}()
+	}
+	for range 8 {
+		if msg := <-done; msg != "" {
+			t.Fatal(msg)
+		}
+	}
+}

@@ -153,6 +153,7 @@ func TestChannelGate(t *testing.T) {
 		{"tasks are not sold on by default", "TASK", nil, ReasonChannelNotOffered},
 		{"an unknown channel is not sold on", "", nil, ReasonChannelNotOffered},
 		{"a policy may switch chat off", "CHAT", []string{"voice"}, ReasonChannelNotOffered},
+		{"a policy naming channels as Connect does", "voice", []string{"VOICE", "CHAT"}, ReasonNone},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,12 +8,12 @@ import (
 	"github.com/conduit-cx/conduit/shared/catalog"
 )
 
-// Unit is the deterministic draw behind holdouts and variants: the first 8
+// Draw is the deterministic draw behind holdouts and variants: the first 8
 // bytes of SHA-256(kind "\x00" subject "\x00" key) as a big-endian integer,
 // its top 53 bits scaled to [0, 1). The same subject and key always give the
 // same number, on every instance and in any later analysis, and different
 // kinds ("holdout", "variant") give independent draws.
-func Unit(kind, subject, key string) float64 {
+func Draw(kind, subject, key string) float64 {
 	var buf [192]byte
 	b := append(buf[:0], kind...)
 	b = append(b, 0)
@@ -36,7 +36,7 @@ func InHoldout(subject, campaignID string, share float64) bool {
 	if !(share > 0) || math.IsNaN(share) {
 		return false
 	}
-	return Unit(drawHoldout, subject, campaignID) < share
+	return Draw(drawHoldout, subject, campaignID) < share
 }
 
 // ChooseVariant picks one of the offer's script variants for subject, in
@@ -52,7 +52,7 @@ func ChooseVariant(subject, offerID string, variants []catalog.Variant) int {
 	for _, v := range variants {
 		total += usableWeight(v.Weight)
 	}
-	u := Unit(drawVariant, subject, offerID)
+	u := Draw(drawVariant, subject, offerID)
 	if !(total > 0) || math.IsInf(total, 0) {
 		return min(int(u*float64(len(variants))), len(variants)-1)
 	}

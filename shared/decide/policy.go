@@ -97,6 +97,13 @@ func DefaultPolicy() Policy {
 func (p Policy) withDefaults() Policy {
 	if len(p.Channels) == 0 {
 		p.Channels = defaultChannels
+	} else if slices.ContainsFunc(p.Channels, func(c string) bool { return lower(c) != c }) {
+		// Contacts are compared in lower case; VOICE in a setting means voice.
+		cs := make([]string, len(p.Channels))
+		for i, c := range p.Channels {
+			cs[i] = lower(c)
+		}
+		p.Channels = cs
 	}
 	p.MaxOffersPerWindow = orInt(p.MaxOffersPerWindow, DefaultMaxOffersPerWindow)
 	p.FrequencyWindowDays = orInt(p.FrequencyWindowDays, DefaultFrequencyWindowDays)

@@ -357,11 +357,11 @@ func containsInt(list []int, v int) bool {
 	return false
 }
 
-func TestUnitIsUniformAndKeyed(t *testing.T) {
+func TestDrawIsUniformAndKeyed(t *testing.T) {
 	const n, bins = 20_000, 10
 	var counts [bins]int
 	for i := range n {
-		u := Unit(drawHoldout, "prof-"+strconv.Itoa(i), "c-1")
+		u := Draw(drawHoldout, "prof-"+strconv.Itoa(i), "c-1")
 		if u < 0 || u >= 1 {
 			t.Fatalf("draw %v outside [0,1)", u)
 		}
@@ -376,10 +376,10 @@ func TestUnitIsUniformAndKeyed(t *testing.T) {
 	if chi > 27.88 {
 		t.Fatalf("chi-square %.1f over %v", chi, counts)
 	}
-	if Unit(drawHoldout, "a", "bc") == Unit(drawHoldout, "ab", "c") {
+	if Draw(drawHoldout, "a", "bc") == Draw(drawHoldout, "ab", "c") {
 		t.Fatal("subject and key run together")
 	}
-	if Unit(drawHoldout, "a", "b") == Unit(drawVariant, "a", "b") {
+	if Draw(drawHoldout, "a", "b") == Draw(drawVariant, "a", "b") {
 		t.Fatal("holdout and variant draws are the same")
 	}
 }
