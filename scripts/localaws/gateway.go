@@ -334,7 +334,9 @@ func writeGatewayResponse(w http.ResponseWriter, out []byte) error {
 func writeAPIError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
 }
 
 // matchRoute finds the route API Gateway would choose for method and path:

@@ -139,11 +139,11 @@ func DemoProfileInputs(now time.Time) ([]profiles.Input, [][]profiles.ContactSum
 func valueTier(products, months int, r *rand.Rand) string {
 	score := products*2 + months/24 + r.IntN(3)
 	switch {
-	case score >= 9:
+	case score >= 10:
 		return "platinum"
-	case score >= 6:
+	case score >= 7:
 		return "gold"
-	case score >= 4:
+	case score >= 5:
 		return "silver"
 	}
 	return "standard"

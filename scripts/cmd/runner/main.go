@@ -218,9 +218,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	work.Go(func() { sched.Run(workCtx) })
 
+	say("functions: %s", describe(registry, sched.Schedules))
 	fmt.Fprintf(stdout, "conduit: ready · API http://%s (GET /healthz) · Lambda invoke http://%s · DynamoDB %s · Kinesis %s · data %s · Ctrl-C stops\n",
 		o.apiAddr, o.invokeAddr, stack.DynamoDB.Endpoint, stack.Kinesis.Endpoint, dataNote(o.inMemory, stack))
-	say("functions: %s", describe(registry, sched.Schedules))
 
 	var runErr error
 	select {
