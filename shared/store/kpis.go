@@ -304,7 +304,7 @@ func (s *KPIs) writeDirectory(ctx context.Context, c *directoryChange) error {
 	names := map[string]string{"#series": attrSeries}
 	if c.exists {
 		cond = "#version = :version"
-		names["#version"] = attrKPIVersion
+		names = map[string]string{"#version": attrKPIVersion}
 		values[":version"] = avN(c.version)
 	}
 	var err error
@@ -312,7 +312,6 @@ func (s *KPIs) writeDirectory(ctx context.Context, c *directoryChange) error {
 		if !c.exists {
 			return nil
 		}
-		delete(names, "#series")
 		_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 			TableName: aws.String(s.tables.KPIs), Key: c.key(), ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
