@@ -97,5 +97,6 @@ func Registry() map[string]Function {
 		"ctr":           {Trigger: ctrTrigger, New: CTR, Timeout: time.Minute},
 		"speech":        {Trigger: speechTrigger, New: Speech, Timeout: 30 * time.Second},
 		"contactevents": {Trigger: contactEventsTrigger, New: ContactEvents, Timeout: 10 * time.Second},
+		"rollup":        {Trigger: Every(15 * time.Minute), New: Rollup, Timeout: 5 * time.Minute},
 	}
 }
