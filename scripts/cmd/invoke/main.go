@@ -56,12 +56,17 @@ func usage(registry map[string]lambdas.Function) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return fmt.Errorf("usage: scripts/invoke FUNCTION EVENT.json (or - for standard input)\nfunctions: %s\nsample events: events/<function>/",
+	return fmt.Errorf("usage: scripts/invoke [--here] FUNCTION EVENT.json (or - for standard input)\n"+
+		"--here runs the handler in this process even when scripts/dev is up\nfunctions: %s\nsample events: events/<function>/",
 		strings.Join(names, ", "))
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	registry := lambdas.Registry()
+	here := len(args) > 0 && args[0] == "--here"
+	if here {
+		args = args[1:]
+	}
 	if len(args) != 2 {
 		return usage(registry)
 	}
@@ -82,11 +87,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var out []byte
 	var failed bool
-	if localstack.Reachable(runnerEndpoint) {
+	if !here && localstack.Reachable(runnerEndpoint) {
 		fmt.Fprintf(stderr, "conduit: invoking %s through the running scripts/dev at %s\n", name, runnerEndpoint)
 		out, failed, err = viaRunner(ctx, name, event)
 	} else {
-		fmt.Fprintf(stderr, "conduit: scripts/dev is not running; invoking %s here against the local stack\n", name)
+		fmt.Fprintf(stderr, "conduit: invoking %s in this process against the local stack\n", name)
 		out, failed, err = inProcess(ctx, name, fn, event, stderr)
 	}
 	if err != nil {

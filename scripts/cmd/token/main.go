@@ -40,10 +40,18 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 			strings.Join(knownScopes, ", "))
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
+	// Flags may come before or after the scopes.
+	var named []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if args = fs.Args(); len(args) == 0 {
+			break
+		}
+		named, args = append(named, args[0]), args[1:]
 	}
-	scopes, err := parseScopes(fs.Args())
+	scopes, err := parseScopes(named)
 	if err != nil {
 		fs.Usage()
 		return err
