@@ -376,4 +376,6 @@ func TestLongReasonsAreClipped(t *testing.T) {
 
 type countersFunc func(string) (int, time.Duration, error)
 
-func (f countersFunc) QueueCounters(_ context.Context, id string) (int, time.Duration, error) { return f(id) }
+func (f countersFunc) QueueCounters(_ context.Context, id string) (int, time.Duration, error) {
+	return f(id)
+}
