@@ -128,30 +128,37 @@ func (s *Contacts) SetProfile(ctx context.Context, contactID, profileID string) 
 
 // MarkRepeat records that the customer contacted again (later) within the
 // repeat window after a contact (earlier): earlier, when it was handled,
-// becomes repeatWithin7d and later repeatContact. It reports false, and
-// marks nothing, when earlier was not handled or its facts are not known
-// yet (its own contact record will mark it when it comes). Marking twice
-// changes nothing.
+// becomes repeatWithin7d and later repeatContact, both in one transaction.
+// It reports false, and marks nothing, when earlier was not handled or its
+// facts are not known yet (its own contact record will mark it when it
+// comes). Marking twice changes nothing.
 func (s *Contacts) MarkRepeat(ctx context.Context, earlierID, laterID string) (bool, error) {
-	u := newUpdate()
-	u.set(contacts.AttrRepeatWithin7d, &types.AttributeValueMemberBOOL{Value: true})
-	u.cond = "#facts.#handled = :true"
-	u.names["#facts"], u.names["#handled"] = contacts.AttrFacts, "handled"
-	u.values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
-	_, err := s.db.UpdateItem(ctx, u.input(s.table, contactKey(earlierID)))
-	var notHandled *types.ConditionalCheckFailedException
-	if errors.As(err, &notHandled) {
+	yes := &types.AttributeValueMemberBOOL{Value: true}
+	e := newUpdate()
+	e.set(contacts.AttrRepeatWithin7d, yes)
+	e.cond = "#facts.#handled = :handled"
+	e.names["#facts"], e.names["#handled"], e.values[":handled"] = contacts.AttrFacts, "handled", yes
+	l := newUpdate()
+	l.set(contacts.AttrRepeatContact, yes)
+	l.setIfNotExists(contacts.AttrExpiresAt, avN(contacts.ExpiresAt(s.now())))
+	items := make([]types.TransactWriteItem, 0, 2)
+	for _, u := range []struct {
+		u  *itemUpdate
+		id string
+	}{{e, earlierID}, {l, laterID}} {
+		in := u.u.input(s.table, contactKey(u.id))
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: in.TableName, Key: in.Key, UpdateExpression: in.UpdateExpression,
+			ConditionExpression: in.ConditionExpression, ExpressionAttributeNames: in.ExpressionAttributeNames,
+			ExpressionAttributeValues: in.ExpressionAttributeValues,
+		}})
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) && cancellationCode(canceled) == "ConditionalCheckFailed" {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("mark repeated contact: %w", err)
-	}
-	u = newUpdate()
-	u.set(contacts.AttrRepeatContact, &types.AttributeValueMemberBOOL{Value: true})
-	u.cond = "attribute_exists(#id)"
-	u.names["#id"] = contacts.AttrContactID
-	_, err = s.db.UpdateItem(ctx, u.input(s.table, contactKey(laterID)))
-	if err != nil && !errors.As(err, &notHandled) {
 		return false, fmt.Errorf("mark repeat contact: %w", err)
 	}
 	return true, nil
