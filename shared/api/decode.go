@@ -62,6 +62,9 @@ func jsonProblem(err error) error {
 		return apperr.Invalid(field, "must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if name == "" {
+			name = `""` // a key that is the empty string
+		}
 		return apperr.Invalid(name, "is not a known field")
 	default:
 		return apperr.Invalid("body", "could not be read: %v", err)

@@ -52,6 +52,7 @@ func TestDecodeJSON(t *testing.T) {
 		{"syntax error names the byte", `{"name":}`, "", "body", "at byte 9", 0},
 		{"trailing data", `{"name":"a"} {"name":"b"}`, "", "body", "single JSON object", 0},
 		{"unknown field", `{"name":"a","nmae":"b"}`, "", "nmae", "not a known field", 0},
+		{"unknown field with an empty name", `{"":0}`, "", `""`, "not a known field", 0},
 		{"string for a number", `{"count":"2"}`, "", "count", "must be a whole number, not string", 0},
 		{"fraction for a whole number", `{"count":2.5}`, "", "count", "must be a whole number", 0},
 		{"string for a list", `{"tags":"x"}`, "", "tags", "must be an array", 0},

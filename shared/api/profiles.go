@@ -53,7 +53,7 @@ type profileView struct {
 	Identities []identity.Kind `json:"identities"`
 }
 
-func viewOf(p profiles.Profile) profileView {
+func profileViewOf(p profiles.Profile) profileView {
 	v := profileView{Profile: p, Identities: []identity.Kind{}}
 	for _, k := range p.Identities {
 		v.Identities = append(v.Identities, k.Kind())
@@ -80,7 +80,7 @@ func nonNil[T any](s []T) []T {
 // writeProfile answers with the profile and its version as the ETag.
 func writeProfile(w http.ResponseWriter, status int, p profiles.Profile) {
 	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(p.Version)))
-	writeJSON(w, status, viewOf(p))
+	writeJSON(w, status, profileViewOf(p))
 }
 
 // now is the request's clock reading, UTC, to the millisecond.
