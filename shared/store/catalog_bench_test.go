@@ -112,6 +112,20 @@ func BenchmarkCatalogRulesVsGetItem(b *testing.B) {
 		}
 	})
 
+	// A rule that needs CEL: a comprehension, runtime cost tracking on.
+	b.Run("rule/comprehension", func(b *testing.B) {
+		r, err := rules.Compile(`profile.products.exists(p, p.startsWith("product_")) && profile.last_sentiment != "negative"`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a := rules.NewActivation(rules.VarsFrom(prof, contact, now))
+		for b.Loop() {
+			if ok, err := r.Eval(a, rules.Campaign{}); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+
 	b.Run("activation", func(b *testing.B) {
 		for b.Loop() {
 			rules.NewActivation(rules.VarsFrom(prof, contact, now))
