@@ -2,8 +2,17 @@
 // typed CEL expressions (cel.dev/cel-go) over the variables documented in
 // Vars. A rule is compiled and type-checked when a marketer saves it, so
 // an unknown variable or a type error is refused with its position; on the
-// hot path compiled programs come from a cache keyed by source, and every
-// rule of one decision reads the same Activation, built once.
+// hot path compiled programs come from a cache keyed by source, every rule
+// of one decision reads the same Activation, built once, and the parts of
+// a rule that name a plain fact (an intent, a segment, a tenure) are
+// checked in Go before CEL runs (see guards.go; Index skips rules whose
+// facts cannot match).
+//
+// The engine's loop:
+//
+//	a := rules.NewActivation(rules.VarsFrom(profile, facts, now)) // once per decision
+//	r, err := rules.Compiled(offer.Eligibility)                   // cached by source
+//	ok, err := a.Eval(r, rules.Campaign{ID: c.ID, Name: c.Name})  // false with err on failure
 package rules
 
 import (
@@ -37,8 +46,8 @@ const (
 	// when saved; a rule with a comprehension (all, exists, map, filter)
 	// is also tracked while it runs and evaluates to false with an error
 	// past the limit. Rules without one cannot run away (their cost is
-	// bounded by their length), so they run untracked: tracking doubled
-	// the cost of a typical rule.
+	// bounded by their length and MaxListItems), so they run untracked:
+	// in profiles, tracking cost about as much as the evaluation itself.
 	CostLimit = 100_000
 	// MaxListItems bounds every list and map variable a rule sees, so the
 	// worst-case cost checked at save time holds at run time.
