@@ -33,6 +33,13 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodPost, "/v1/rules/validate", readers, s.validateRule())
 	s.handle(http.MethodGet, "/v1/rules/variables", readers, s.ruleVariables())
 
+	// Measurement: metric catalog, KPIs, impact, scorecards (issue 7).
+	s.handle(http.MethodGet, "/v1/metrics", readers, s.listMetrics())
+	s.handle(http.MethodPut, "/v1/metrics/{name}/benchmark", admins, s.putBenchmark())
+	s.handle(http.MethodGet, "/v1/kpis", readers, s.getKPIs())
+	s.handle(http.MethodGet, "/v1/campaigns/{id}/impact", readers, s.getCampaignImpact())
+	s.handle(http.MethodGet, "/v1/agents/{username}/scorecard", readers, s.getAgentScorecard())
+
 	// The contract of the whole API (public).
 	s.handlePublic(http.MethodGet, "/v1/openapi.json", s.openAPI())
 }

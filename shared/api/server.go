@@ -42,6 +42,11 @@ type Deps struct {
 	CatalogStore CatalogStore
 	Clock        func() time.Time
 	Log          *slog.Logger
+
+	// KPIs reads the rollup's KPI buckets; Benchmarks keeps the metric
+	// benchmarks administrators set.
+	KPIs       KPIReader
+	Benchmarks BenchmarkStore
 }
 
 // Route is one registered operation and the scopes that may call it.
