@@ -124,7 +124,7 @@ func DemoProfileInputs(now time.Time) ([]profiles.Input, [][]profiles.ContactSum
 			}
 		}
 		in.ValueTier = valueTier(len(in.Products), months, r)
-		in.Consent = consent(r, now)
+		in.Consent = consent(r, since, now)
 		if r.Float64() < 0.12 {
 			kind := h.lifeEvents[r.IntN(len(h.lifeEvents))]
 			at := now.AddDate(0, 0, -r.IntN(60)).Truncate(time.Hour)
@@ -150,9 +150,10 @@ func valueTier(products, months int, r *rand.Rand) string {
 }
 
 // consent: most customers opted in on every channel; some opted out of
-// everything, some of SMS or email only, and a few never answered.
-func consent(r *rand.Rand, now time.Time) map[string]profiles.Consent {
-	at := now.AddDate(0, 0, -30-r.IntN(700)).Truncate(24 * time.Hour)
+// everything, some of SMS or email only, and a few never answered. They
+// answered on joining or some time after.
+func consent(r *rand.Rand, since, now time.Time) map[string]profiles.Consent {
+	at := since.Add(time.Duration(r.Float64() * float64(now.Sub(since)))).Truncate(24 * time.Hour)
 	c := func(status string) profiles.Consent {
 		return profiles.Consent{Status: status, UpdatedAt: at, Source: "seed"}
 	}

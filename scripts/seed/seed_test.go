@@ -42,6 +42,11 @@ func TestDemoProfilesArePlausibleAndDeterministic(t *testing.T) {
 		} else if p.OptedOut(profiles.ChannelSMS) {
 			smsOnly++
 		}
+		for ch, c := range p.Consent {
+			if c.UpdatedAt.Before(p.CustomerSince) || c.UpdatedAt.After(today) {
+				t.Errorf("customer %d: consent on %s given %s, outside their time as a customer", i+1, ch, c.UpdatedAt)
+			}
+		}
 		lifeEvents += len(p.LifeEvents)
 		if len(ca[i]) > 1 {
 			repeatCallers++
