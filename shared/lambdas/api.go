@@ -22,12 +22,17 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 	profileStore := store.NewProfiles(clients.Dynamo, tables)
 	catalogStore := store.NewCatalog(clients.Dynamo, tables)
 	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
+	kpis := store.NewKPIs(clients.Dynamo, tables)
 	srv := api.NewServer(api.Deps{
 		Profiles: profileStore,
 		Identity: identity.NewHasher(cfg.IdentityKey),
 		Catalog:  offer.NewCache(catalogStore, decisions, nil, cfg.CatalogRefresh, nil, nil),
 		Policy:   decide.DefaultPolicy(),
 		Contacts: decisions,
+
+		// Measurement: the rollup's KPI buckets and the metric benchmarks.
+		KPIs:       kpis,
+		Benchmarks: kpis,
 	})
 	return algnhsa.New(srv, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2}), nil
 }
