@@ -36,7 +36,6 @@ type Clients struct {
 	DynamoDB *dynamodb.Client
 	Dynamo   *dynamo.DB
 	Kinesis  *kinesis.Client
-	Connect  *connect.Client
 }
 
 // New builds the clients. Local endpoints switch on static local credentials.
@@ -87,14 +86,20 @@ func FromAWSConfig(awsCfg aws.Config, cfg config.Config) *Clients {
 				o.BaseEndpoint = aws.String(cfg.KinesisEndpoint)
 			}
 		}),
-		Connect: connect.NewFromConfig(awsCfg, func(o *connect.Options) {
-			if cfg.ConnectEndpoint != "" {
-				o.BaseEndpoint = aws.String(cfg.ConnectEndpoint)
-			}
-		}),
 	}
 	c.Dynamo = dynamo.NewFromIface(c.DynamoDB)
 	return c
+}
+
+// Connect builds the Amazon Connect client. It is apart from the other
+// clients because the Connect API is large: only the function that calls it
+// (loadwatch) links it into its binary.
+func (c *Clients) Connect(cfg config.Config) *connect.Client {
+	return connect.NewFromConfig(c.AWS, func(o *connect.Options) {
+		if cfg.ConnectEndpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.ConnectEndpoint)
+		}
+	})
 }
 
 // MustNew is New for main functions.
