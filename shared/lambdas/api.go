@@ -29,6 +29,9 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 		Catalog:  offer.NewCache(catalogStore, decisions, nil, cfg.CatalogRefresh, nil, nil),
 		Policy:   decide.DefaultPolicy(),
 		Contacts: decisions,
+		// Erasure removes the person's contacts too.
+		Erasers:      []api.Eraser{store.NewContacts(clients.Dynamo, tables)},
+		CatalogStore: catalogStore,
 
 		// Measurement: the rollup's KPI buckets and the metric benchmarks.
 		KPIs:       kpis,
