@@ -224,6 +224,11 @@ var day0 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 // the callers are known customers with a few contacts each, days apart, so
 // repeat contacts happen.
 func synthetic(n int, seed uint64, knownCallers int) [][]byte {
+	return syntheticVersions(n, seed, knownCallers, 5)
+}
+
+// syntheticVersions is synthetic with at most maxVersions per contact.
+func syntheticVersions(n int, seed uint64, knownCallers, maxVersions int) [][]byte {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	var out [][]byte
 	for c := 0; len(out) < n; c++ {
@@ -255,7 +260,7 @@ func synthetic(n int, seed uint64, knownCallers int) [][]byte {
 		}
 		rec.DisconnectTimestamp = connect.NewTimestamp(end)
 		rec.DisconnectReason = "CUSTOMER_DISCONNECT"
-		versions := 1 + rng.IntN(5)
+		versions := 1 + rng.IntN(maxVersions)
 		for v := range versions {
 			if len(out) == n {
 				break
