@@ -28,20 +28,22 @@ func Offer(ctx context.Context, cfg config.Config, clients *awsclients.Clients) 
 	tables := store.TablesFor(cfg.Stage)
 	profileStore := store.NewProfiles(clients.Dynamo, tables)
 	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
-	cache := offer.NewCache(store.NewCatalog(clients.Dynamo, tables), decisions, nil, cfg.CatalogRefresh, nil, slog.Default())
+	catalogStore := store.NewCatalog(clients.Dynamo, tables)
+	cache := offer.NewCache(catalogStore, decisions, nil, cfg.CatalogRefresh, nil, slog.Default())
 	// Warm the catalog at cold start, so the first contact does not wait;
 	// a failure here is retried by the first decision.
 	if err := cache.Refresh(ctx); err != nil {
 		slog.Warn("catalog not loaded at start", "error", err.Error())
 	}
 	h := offer.NewHandler(offer.Deps{
-		Store:     decisions,
-		Catalog:   cache,
-		Publisher: decisionEvents(cfg, clients),
-		Hasher:    identity.NewHasher(cfg.IdentityKey),
-		Policy:    decide.DefaultPolicy(),
-		Deadline:  cfg.DecisionDeadline,
-		Metrics:   metrics.New(os.Stdout, metrics.Namespace),
+		Store:      decisions,
+		Referencer: catalogStore,
+		Catalog:    cache,
+		Publisher:  decisionEvents(cfg, clients),
+		Hasher:     identity.NewHasher(cfg.IdentityKey),
+		Policy:     decide.DefaultPolicy(),
+		Deadline:   cfg.DecisionDeadline,
+		Metrics:    metrics.New(os.Stdout, metrics.Namespace),
 	})
 	return lambda.NewHandler(h.Handle), nil
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/connect"
 	"github.com/conduit-cx/conduit/shared/contacts"
 	"github.com/conduit-cx/conduit/shared/decide"
@@ -39,13 +40,21 @@ type Publisher interface {
 	Publish(ctx context.Context, events ...Event) error
 }
 
+// Referencer marks catalog items a decision named, so they can only be
+// soft-deleted from then on and history keeps its meaning.
+type Referencer interface {
+	MarkReferenced(ctx context.Context, kind, id string) error
+}
+
 // Deps are the offer handler's collaborators.
 type Deps struct {
-	Store     Store
-	Catalog   *Cache
-	Publisher Publisher
-	Hasher    identity.Hasher
-	Policy    decide.Policy
+	Store Store
+	// Catalog items are marked referenced once per warm instance.
+	Referencer Referencer
+	Catalog    *Cache
+	Publisher  Publisher
+	Hasher     identity.Hasher
+	Policy     decide.Policy
 	// Deadline bounds the handler's own work, well under the flow timeout.
 	Deadline time.Duration
 	Clock    func() time.Time
@@ -54,7 +63,11 @@ type Deps struct {
 }
 
 // Handler answers the `offer` function's invocations.
-type Handler struct{ d Deps }
+type Handler struct {
+	d Deps
+	// referenced remembers the catalog items this instance has marked.
+	referenced sync.Map
+}
 
 // NewHandler returns the offer handler.
 func NewHandler(d Deps) *Handler {
@@ -247,6 +260,16 @@ func (h *Handler) commit(ctx context.Context, rec store.DecisionRecord, d *decid
 		wg.Add(1)
 		go func() { defer wg.Done(); countErr = h.d.Store.CountShown(ctx, d.OfferID) }()
 	}
+	for _, ref := range h.unmarked(d) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := h.d.Referencer.MarkReferenced(ctx, ref[0], ref[1]); err != nil {
+				h.d.Log.ErrorContext(ctx, "catalog item not marked referenced", "kind", ref[0], "id", ref[1], "error", err.Error())
+				h.referenced.Delete(ref[0] + "/" + ref[1])
+			}
+		}()
+	}
 	err := h.d.Store.RecordDecision(ctx, rec)
 	wg.Wait()
 	if countErr != nil {
@@ -266,6 +289,24 @@ func (h *Handler) commit(ctx context.Context, rec store.DecisionRecord, d *decid
 		h.d.Log.ErrorContext(ctx, "decision event not published", "decision_id", rec.Decision.DecisionID, "error", pubErr.Error())
 	}
 	return nil
+}
+
+// unmarked lists the decision's offer and campaign this instance has not
+// marked referenced yet, and claims them.
+func (h *Handler) unmarked(d *decide.Decision) [][2]string {
+	if h.d.Referencer == nil || d.OfferID == "" {
+		return nil
+	}
+	var out [][2]string
+	for _, ref := range [][2]string{{catalog.KindOffer, d.OfferID}, {catalog.KindCampaign, d.CampaignID}} {
+		if ref[1] == "" {
+			continue
+		}
+		if _, seen := h.referenced.LoadOrStore(ref[0]+"/"+ref[1], true); !seen {
+			out = append(out, ref)
+		}
+	}
+	return out
 }
 
 func (h *Handler) publish(ctx context.Context, e Event) error {

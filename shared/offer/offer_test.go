@@ -103,7 +103,7 @@ func (f *fixture) reloadWith(t testing.TB, deadline time.Duration) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	f.cache = offer.NewCache(f.catalog, f.decisions, nil, time.Minute, nil, log)
 	f.handler = offer.NewHandler(offer.Deps{
-		Store: f.decisions, Catalog: f.cache, Hasher: f.hasher, Policy: decide.DefaultPolicy(),
+		Store: f.decisions, Referencer: f.catalog, Catalog: f.cache, Hasher: f.hasher, Policy: decide.DefaultPolicy(),
 		Deadline: deadline, Log: log,
 	})
 	f.outcomes = offer.NewOutcomeHandler(offer.OutcomeDeps{Store: f.decisions, Profiles: f.profiles, Log: log})
@@ -240,6 +240,10 @@ func TestRepeatedInvocationGivesTheSameDecision(t *testing.T) {
 	p, err := f.profiles.LookupByIdentity(context.Background(), mustPhone(t, f.hasher, phoneLoyal))
 	if err != nil {
 		t.Fatal(err)
+	}
+	o, err := f.catalog.GetOffer(context.Background(), first[offer.KeyOffer])
+	if err != nil || !o.Referenced {
+		t.Fatalf("offer %s not marked referenced after a decision (err %v)", first[offer.KeyOffer], err)
 	}
 	if len(p.RecentOffers) != 1 {
 		t.Fatalf("profile has %d exposures after a retried contact, want 1", len(p.RecentOffers))
