@@ -63,15 +63,6 @@ func (iv *Invoker) SetTimeout(name string, d time.Duration) { iv.timeouts[name] 
 // Has reports whether the function exists.
 func (iv *Invoker) Has(name string) bool { _, ok := iv.handlers[name]; return ok }
 
-// Names lists the functions.
-func (iv *Invoker) Names() []string {
-	var out []string
-	for n := range iv.handlers {
-		out = append(out, n)
-	}
-	return out
-}
-
 // ARN is the function's ARN in the local account.
 func (iv *Invoker) ARN(name string) string {
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", iv.Region, AccountID, name)

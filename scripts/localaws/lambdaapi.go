@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,7 +23,6 @@ const maxInvokePayload = 6 << 20
 type LambdaAPI struct {
 	Invoker *Invoker
 	Bus     *EventBus
-	Log     *slog.Logger
 }
 
 func (a *LambdaAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -194,7 +194,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		apiMux.Handle("/", &localaws.Gateway{Function: apiFunction, Routes: gatewayRoutes(), Invoke: invoker.InvokeWith, Tokens: key, Log: log})
 	}
 	apiSrv := &http.Server{Handler: apiMux, ReadHeaderTimeout: 10 * time.Second}
-	invokeSrv := &http.Server{Handler: &localaws.LambdaAPI{Invoker: invoker, Bus: bus, Log: log}, ReadHeaderTimeout: 10 * time.Second}
+	invokeSrv := &http.Server{Handler: &localaws.LambdaAPI{Invoker: invoker, Bus: bus}, ReadHeaderTimeout: 10 * time.Second}
 
 	workCtx, stopWork := context.WithCancel(context.Background())
 	var work sync.WaitGroup
