@@ -1,5 +1,5 @@
 // Package seed fills a fresh local stack with demo data once: customer
-// profiles now; offers and campaigns join as their own steps. Each step
+// profiles, then offers and campaigns. Each step
 // runs once per stack, recorded by a marker item in the state table, so a
 // restarted runner never duplicates data and a step added later still runs
 // on an existing stack.
@@ -40,6 +40,9 @@ type step struct {
 // steps run in order; add one line per kind of demo data.
 var steps = []step{
 	{"profiles", 1, seedProfiles},
+	{"catalog", 1, func(ctx context.Context, env Env) (string, error) {
+		return "catalog: 3 campaigns, 10 offers", SeedCatalog(ctx, store.NewCatalog(env.Clients.Dynamo, env.Tables), env.Now)
+	}},
 }
 
 // marker is the state-table item that records a step as done.
