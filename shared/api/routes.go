@@ -16,6 +16,9 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodPost, "/v1/decisions/simulate", readers, s.simulateDecision())
 	s.handle(http.MethodGet, "/v1/contacts/{contactId}/decision", readers, s.getContactDecision())
 
+	// Contacts: facts, sentiment, categories, timeline (issue 6).
+	s.handle(http.MethodGet, "/v1/contacts/{contactId}", readers, s.getContact())
+
 	// Offers, campaigns and their rules (issue: marketer API).
 	s.handle(http.MethodPost, "/v1/offers", marketers, s.createOffer())
 	s.handle(http.MethodGet, "/v1/offers", readers, s.listOffers())
