@@ -35,6 +35,12 @@ type ContactEvents struct {
 // failure destination.
 func (h *ContactEvents) Handle(ctx context.Context, raw json.RawMessage) error {
 	ev, err := connect.DecodeContactEvent(raw)
+	if err == nil {
+		err = checkContactID("detail.contactId", ev.Detail.ContactID)
+	}
+	if err == nil && len(ev.ID) > maxContactIDLength {
+		err = stream.Permanentf(stream.ReasonInvalid, "id: %d bytes, at most %d", len(ev.ID), maxContactIDLength)
+	}
 	if err == nil && contacts.IsStateEvent(ev.Detail.EventType) && contacts.EventTime(&ev).IsZero() {
 		err = stream.Permanentf(stream.ReasonMissingField, "time: missing, and the detail has no timestamp of the %s state", ev.Detail.EventType)
 	}

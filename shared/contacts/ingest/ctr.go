@@ -40,6 +40,9 @@ func (h *CTR) Decode(r stream.Record) (stream.Item[*connect.ContactRecord], erro
 	if err != nil {
 		return stream.Item[*connect.ContactRecord]{}, classify(r.Data, err)
 	}
+	if err := checkContactID("ContactId", rec.ContactID); err != nil {
+		return stream.Item[*connect.ContactRecord]{}, err
+	}
 	return stream.Item[*connect.ContactRecord]{Key: CTRKey(&rec), Group: rec.ContactID, Value: &rec}, nil
 }
 

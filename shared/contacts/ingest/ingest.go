@@ -47,6 +47,18 @@ func gone(err error) bool {
 	return errors.Is(err, apperr.ErrNotFound) || errors.Is(err, apperr.ErrSuppressed)
 }
 
+// maxContactIDLength bounds a contact id: Connect's are UUIDs, and a longer
+// one could not key an item.
+const maxContactIDLength = 128
+
+// checkContactID refuses a contact id no item can be keyed by.
+func checkContactID(field, id string) error {
+	if len(id) > maxContactIDLength || strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return stream.Permanentf(stream.ReasonInvalid, "%s: not a contact id (%d bytes, at most %d printable)", field, len(id), maxContactIDLength)
+	}
+	return nil
+}
+
 // versionFields name the version field of each payload, for classifying
 // decoding problems.
 var versionFields = []string{"AWSContactTraceRecordFormatVersion", "Version"}

@@ -71,6 +71,9 @@ func (h *Speech) Decode(r stream.Record) (stream.Item[*connect.LensEvent], error
 	if err != nil {
 		return stream.Item[*connect.LensEvent]{}, classify(r.Data, err)
 	}
+	if err := checkContactID("ContactId", ev.ContactID); err != nil {
+		return stream.Item[*connect.LensEvent]{}, err
+	}
 	return stream.Item[*connect.LensEvent]{Key: LensKey(&ev), Group: ev.ContactID, Value: &ev}, nil
 }
 
