@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/conduit-cx/conduit/scripts/internal/once"
+	"github.com/conduit-cx/conduit/scripts/localconnect"
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
 	"github.com/conduit-cx/conduit/shared/localstack"
@@ -58,9 +59,16 @@ type Options struct {
 	Reset bool
 	// Ports; zero means the usual ones.
 	DynamoDBPort, KinesisPort int
+	// ConnectEndpoint is where the local Amazon Connect API is served (the
+	// runner's AWS endpoint); empty means DefaultConnectEndpoint.
+	ConnectEndpoint string
 	// Say receives progress lines for a person; nil is silent.
 	Say func(format string, args ...any)
 }
+
+// DefaultConnectEndpoint is the runner's AWS endpoint, which also serves
+// the local Amazon Connect instance.
+const DefaultConnectEndpoint = "http://127.0.0.1:3001"
 
 // Part is one local server and whether this stack started it.
 type Part struct {
@@ -144,6 +152,10 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		config.EnvDynamoDBEndpoint: s.DynamoDB.Endpoint,
 		config.EnvKinesisEndpoint:  s.Kinesis.Endpoint,
 		config.EnvIdentityKey:      base64.StdEncoding.EncodeToString(key),
+		// The local Amazon Connect instance and its queues, for the load watcher.
+		config.EnvConnectEndpoint:   orString(opts.ConnectEndpoint, DefaultConnectEndpoint),
+		config.EnvConnectInstanceID: localconnect.DefaultInstanceID,
+		config.EnvConnectQueueIDs:   strings.Join(localconnect.QueueIDs(localconnect.DefaultQueues), ","),
 	}
 	if s.Config, err = config.FromLookup(func(k string) (string, bool) { v, ok := s.Env[k]; return v, ok }); err != nil {
 		return nil, err
@@ -248,6 +260,13 @@ func IdentityKey(dir string) ([]byte, error) {
 		return nil, errors.New(filepath.Join(dir, IdentityKeyFile) + " is not a base64 key of at least 16 bytes; delete it to make a new one (stored identity keys will no longer match)")
 	}
 	return key, nil
+}
+
+func orString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 func orDefault(v, def int) int {

@@ -156,6 +156,17 @@ func (iv *Invoker) InvokeAsync(ctx context.Context, name string, payload []byte,
 // Wait blocks until every asynchronous invocation has returned.
 func (iv *Invoker) Wait() { iv.async.Wait() }
 
+// FailedStart is the handler of a function whose constructor failed: every
+// invocation answers the start-up error, as Lambda answers for a function
+// whose process exited during initialisation.
+func FailedStart(err error) lambda.Handler { return failedStart{err} }
+
+type failedStart struct{ err error }
+
+func (f failedStart) Invoke(context.Context, []byte) ([]byte, error) {
+	return nil, messages.InvokeResponse_Error{Type: "Runtime.ExitError", Message: "the function could not start: " + f.err.Error()}
+}
+
 // errorOf reports a handler's error as the Go runtime does: errorType is
 // the error's type name without package or pointer.
 func errorOf(err error) *FunctionError {

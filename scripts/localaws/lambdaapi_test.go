@@ -67,7 +67,9 @@ func post(t *testing.T, srv *httptest.Server, path, body string, headers map[str
 
 func TestLambdaInvokeAPI(t *testing.T) {
 	var calls atomic.Int32
-	iv := NewInvoker("us-east-1", testFunctions(&calls), nil)
+	fns := testFunctions(&calls)
+	fns["broken"] = FailedStart(errors.New("CONDUIT_CONNECT_INSTANCE_ID is required"))
+	iv := NewInvoker("us-east-1", fns, nil)
 	iv.SetTimeout("echo", 300*time.Millisecond)
 	srv := httptest.NewServer(&LambdaAPI{Invoker: iv})
 	defer srv.Close()
@@ -95,6 +97,8 @@ func TestLambdaInvokeAPI(t *testing.T) {
 			status: 200, funcError: "Unhandled", errorType: "string", wantBody: []string{`"errorMessage":"boom"`, `"stackTrace"`}},
 		{name: "a timeout is a function error", path: path, body: `{"sleep":"2s"}`,
 			status: 200, funcError: "Unhandled", errorType: "Sandbox.Timedout", wantBody: []string{"Task timed out after 0.30 seconds"}},
+		{name: "a function that could not start answers its start-up error", path: "/2015-03-31/functions/broken/invocations", body: `{}`,
+			status: 200, funcError: "Unhandled", errorType: "Runtime.ExitError", wantBody: []string{"CONDUIT_CONNECT_INSTANCE_ID is required"}},
 		{name: "an unknown function is ResourceNotFoundException", path: "/2015-03-31/functions/nope/invocations", body: `{}`,
 			status: 404, errorType: "ResourceNotFoundException", wantBody: []string{`"Message":"Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"`}},
 		{name: "a published version is not found", path: path + "?Qualifier=3", body: `{}`, status: 404, errorType: "ResourceNotFoundException"},

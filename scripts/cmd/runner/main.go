@@ -27,6 +27,7 @@ import (
 	"github.com/conduit-cx/conduit/scripts/devstack"
 	"github.com/conduit-cx/conduit/scripts/localauth"
 	"github.com/conduit-cx/conduit/scripts/localaws"
+	"github.com/conduit-cx/conduit/scripts/localconnect"
 	"github.com/conduit-cx/conduit/scripts/seed"
 	"github.com/conduit-cx/conduit/shared/api"
 	"github.com/conduit-cx/conduit/shared/lambdas"
@@ -74,7 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.reset, "reset", false, "start from empty storage, then seed the demo data again")
 	fs.BoolVar(&o.noSeed, "no-seed", false, "do not seed the demo data")
 	fs.StringVar(&o.apiAddr, "api", "127.0.0.1:8080", "address of the API (API Gateway emulation)")
-	fs.StringVar(&o.invokeAddr, "invoke", "127.0.0.1:3001", "address of the Lambda Invoke API")
+	fs.StringVar(&o.invokeAddr, "invoke", "127.0.0.1:3001", "address of the local AWS endpoint: Lambda Invoke API, EventBridge PutEvents, Amazon Connect metrics")
 	fs.IntVar(&o.dynamodbPort, "dynamodb-port", devstack.DynamoDBPort, "port of DynamoDB Local (attached to if already running)")
 	fs.IntVar(&o.kinesisPort, "kinesis-port", devstack.KinesisPort, "port of kinesalite (attached to if already running)")
 	fs.Var(o.schedules, "schedule", "run a scheduled function at another period, as function=period (repeatable)")
@@ -112,7 +113,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer invokeLn.Close()
 
 	stack, err := devstack.Start(ctx, devstack.Options{
-		InMemory: o.inMemory, Reset: o.reset, DynamoDBPort: o.dynamodbPort, KinesisPort: o.kinesisPort, Say: say,
+		InMemory: o.inMemory, Reset: o.reset, DynamoDBPort: o.dynamodbPort, KinesisPort: o.kinesisPort,
+		ConnectEndpoint: "http://" + invokeLn.Addr().String(), Say: say,
 	})
 	if err != nil {
 		return err
@@ -140,7 +142,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, name := range sortedNames(registry) {
 		h, err := registry[name].New(ctx, stack.Config, stack.Clients)
 		if err != nil {
-			return fmt.Errorf("function %s could not start: %w", name, err)
+			// One function that cannot start must not take the others down;
+			// calling it answers as Lambda does for a function that exits
+			// at start-up.
+			say("function %s could not start: %v", name, err)
+			h = localaws.FailedStart(err)
 		}
 		handlers[name] = h
 	}
@@ -194,7 +200,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		apiMux.Handle("/", &localaws.Gateway{Function: apiFunction, Routes: gatewayRoutes(), Invoke: invoker.InvokeWith, Tokens: key, Log: log})
 	}
 	apiSrv := &http.Server{Handler: apiMux, ReadHeaderTimeout: 10 * time.Second}
-	invokeSrv := &http.Server{Handler: &localaws.LambdaAPI{Invoker: invoker, Bus: bus}, ReadHeaderTimeout: 10 * time.Second}
+	// One local AWS endpoint: the Lambda Invoke API, EventBridge's
+	// PutEvents and the Amazon Connect instance the load watcher reads.
+	awsMux := http.NewServeMux()
+	lambdaAPI := &localaws.LambdaAPI{Invoker: invoker, Bus: bus}
+	connectAPI := &localconnect.Server{Region: devstack.Region, Counters: store.NewContacts(stack.Clients.Dynamo, tables)}
+	awsMux.Handle("/", lambdaAPI)
+	for _, prefix := range []string{"/metrics/", "/queues-summary/", "/local/"} {
+		awsMux.Handle(prefix, connectAPI)
+	}
+	invokeSrv := &http.Server{Handler: awsMux, ReadHeaderTimeout: 10 * time.Second}
 
 	workCtx, stopWork := context.WithCancel(context.Background())
 	var work sync.WaitGroup
