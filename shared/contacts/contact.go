@@ -21,6 +21,7 @@
 //	events          contactevents         Events; newest event wins
 //	decision        offer                 Decision
 //	outcome         outcome               Outcome
+//	survey          survey                Survey; the first answer stays
 //	repeatWithin7d  ctr                   on a handled contact the same customer contacted again about within 7 days
 //	repeatContact   ctr                   on the contact that followed a handled one within 7 days
 //	expiresAt       everyone              if_not_exists; epoch seconds; TTL
@@ -50,6 +51,7 @@ const (
 	AttrEvents         = "events"
 	AttrDecision       = "decision"
 	AttrOutcome        = "outcome"
+	AttrSurvey         = "survey"
 	AttrRepeatWithin7d = "repeatWithin7d"
 	AttrRepeatContact  = "repeatContact"
 	AttrExpiresAt      = "expiresAt"
@@ -96,6 +98,7 @@ type Contact struct {
 	Events        *Events   `dynamo:"events,omitempty" json:"events,omitempty"`
 	Decision      *Decision `dynamo:"decision,omitempty" json:"decision,omitempty"`
 	Outcome       *Outcome  `dynamo:"outcome,omitempty" json:"outcome,omitempty"`
+	Survey        *Survey   `dynamo:"survey,omitempty" json:"survey,omitempty"`
 	// RepeatWithin7d: this handled contact was followed by another contact of
 	// the same customer within RepeatWindow, so it does not count as resolved
 	// at first contact.
@@ -148,6 +151,18 @@ type Outcome struct {
 	// Value is the value of an accepted offer.
 	Value float64 `dynamo:"value,omitempty" json:"value,omitempty"`
 	// Source says who recorded it: flow, agent.
+	Source string `dynamo:"source,omitempty" json:"source,omitempty"`
+}
+
+// Survey is the customer's post-contact survey answer (attribute "survey",
+// written by the survey function and the API's survey operation only).
+type Survey struct {
+	// Score is 1 to 5 (MinSurveyScore to MaxSurveyScore).
+	Score int `dynamo:"score" json:"score"`
+	// Comment is the customer's own words, if any; never logged.
+	Comment string    `dynamo:"comment,omitempty" json:"comment,omitempty"`
+	At      time.Time `dynamo:"at" json:"at"`
+	// Source says how it was taken: flow, sms, email, web...
 	Source string `dynamo:"source,omitempty" json:"source,omitempty"`
 }
 

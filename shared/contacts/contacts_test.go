@@ -1,6 +1,7 @@
 package contacts
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -347,17 +348,17 @@ func TestRecordContactFindsRepeatsInEitherOrder(t *testing.T) {
 	first, second, third := handled("first", t0), handled("second", t0.Add(3*24*time.Hour)), handled("third", t0.Add(30*24*time.Hour))
 
 	var p profiles.Profile
-	if r := RecordContact(&p, first); !r.Empty() {
+	if r := RecordContact(&p, first, true); !r.Empty() {
 		t.Errorf("first: %+v", r)
 	}
-	if r := RecordContact(&p, second); !slices.Equal(r.Earlier, []string{"first"}) || len(r.Later) != 0 {
+	if r := RecordContact(&p, second, true); !slices.Equal(r.Earlier, []string{"first"}) || len(r.Later) != 0 {
 		t.Errorf("second: %+v", r)
 	}
-	if r := RecordContact(&p, third); !r.Empty() {
+	if r := RecordContact(&p, third, true); !r.Empty() {
 		t.Errorf("third, a month later: %+v", r)
 	}
 	// A record applied again counts once.
-	RecordContact(&p, second)
+	RecordContact(&p, second, true)
 	if p.ContactCount != 3 || len(p.RecentContacts) != 3 {
 		t.Errorf("count %d, recent %d", p.ContactCount, len(p.RecentContacts))
 	}
@@ -371,8 +372,8 @@ func TestRecordContactFindsRepeatsInEitherOrder(t *testing.T) {
 
 	// The other order: the later contact's record comes first.
 	var q profiles.Profile
-	RecordContact(&q, second)
-	if r := RecordContact(&q, first); !slices.Equal(r.Later, []string{"second"}) || len(r.Earlier) != 0 {
+	RecordContact(&q, second, true)
+	if r := RecordContact(&q, first, true); !slices.Equal(r.Later, []string{"second"}) || len(r.Earlier) != 0 {
 		t.Errorf("late first: %+v", r)
 	}
 	for _, c := range q.RecentContacts {
@@ -392,8 +393,8 @@ func TestRecordContactCarriesSurveyAndLens(t *testing.T) {
 		}},
 	}
 	var p profiles.Profile
-	RecordContact(&p, c)
-	RecordContact(&p, c)
+	RecordContact(&p, c, true)
+	RecordContact(&p, c, false)
 	if p.Voice.LastSurveyScore != 2 || !p.Voice.LastSurveyAt.Equal(t0.Add(10*time.Minute)) {
 		t.Errorf("survey %+v", p.Voice)
 	}
@@ -402,5 +403,28 @@ func TestRecordContactCarriesSurveyAndLens(t *testing.T) {
 	}
 	if p.RecentContacts[0].Sentiment != "negative" || p.RecentContacts[0].Issue != "move" {
 		t.Errorf("summary %+v", p.RecentContacts[0])
+	}
+}
+
+func TestALaterVersionOfAContactOffTheRecentListIsNotCountedAgain(t *testing.T) {
+	t0 := mustTime("2024-05-01T10:00:00Z")
+	var p profiles.Profile
+	old := &Contact{ContactID: "old", Facts: &Facts{InitiatedAt: t0, LastUpdate: t0, Handled: true}}
+	RecordContact(&p, old, true)
+	for i := range profiles.MaxRecentContacts {
+		at := t0.Add(time.Duration(30+i) * 24 * time.Hour)
+		RecordContact(&p, &Contact{ContactID: fmt.Sprint("c", i), Facts: &Facts{InitiatedAt: at, LastUpdate: at}}, true)
+	}
+	count := p.ContactCount
+	// Weeks later an evaluation updates the old contact's record.
+	old.Facts.LastUpdate = t0.Add(60 * 24 * time.Hour)
+	RecordContact(&p, old, false)
+	if p.ContactCount != count || slices.ContainsFunc(p.RecentContacts, func(c profiles.ContactSummary) bool { return c.ContactID == "old" }) {
+		t.Errorf("count %d → %d; recent has old: %v", count, p.ContactCount, p.RecentContacts[len(p.RecentContacts)-1])
+	}
+	// A retry of a first write that never reached the profile still counts.
+	RecordContact(&p, &Contact{ContactID: "new", Facts: &Facts{InitiatedAt: t0.Add(70 * 24 * time.Hour), LastUpdate: t0}}, true)
+	if p.ContactCount != count+1 {
+		t.Errorf("count %d, want %d", p.ContactCount, count+1)
 	}
 }

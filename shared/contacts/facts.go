@@ -91,6 +91,18 @@ type Facts struct {
 	SurveyScore int `dynamo:"surveyScore,omitempty" json:"surveyScore,omitempty"`
 }
 
+// FactsWrite is what writing a contact record's facts did.
+type FactsWrite struct {
+	// Contact is the item after the write (as it is, when not Applied).
+	Contact Contact
+	// Applied: the facts were written; false when facts of a newer record
+	// are there.
+	Applied bool
+	// First: these are the contact's first facts (the item had none, or
+	// only these same ones from an earlier try).
+	First bool
+}
+
 // FactsOf reads the facts of a decoded contact record. Problems with single
 // values (a survey score that is not 1 to 5) do not stop the rest: they
 // are returned for the caller to log, and the value is left out.

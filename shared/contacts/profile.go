@@ -49,13 +49,18 @@ func FindRepeats(recent []profiles.ContactSummary, contactID string, at time.Tim
 // the contact summary (replacing an earlier version of it, so a record
 // applied twice counts once), the survey score, and what Contact Lens heard
 // on the contact. It returns the repeat-contact links to mark on the
-// contact items.
+// contact items. first says these are the contact's first facts: a later
+// version of a contact that has dropped off the profile's recent list
+// changes nothing, so it is never counted again.
 //
 // The summary's Resolved means "handled, and no further contact by the
 // customer within RepeatWindow so far": it turns false when a repeat comes.
-func RecordContact(p *profiles.Profile, c *Contact) Repeats {
+func RecordContact(p *profiles.Profile, c *Contact, first bool) Repeats {
 	f := c.Facts
 	if f == nil {
+		return Repeats{}
+	}
+	if !first && !slices.ContainsFunc(p.RecentContacts, func(x profiles.ContactSummary) bool { return x.ContactID == c.ContactID }) {
 		return Repeats{}
 	}
 	at := f.InitiatedAt

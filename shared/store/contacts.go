@@ -73,13 +73,13 @@ func (s *Contacts) Get(ctx context.Context, contactID string) (contacts.Contact,
 // attributes they give (initiatedAt, day, agentUsername, channel, queue),
 // unless the item already holds facts of a newer record. Facts of the same
 // record are written again, unchanged, so a retry after a partial failure
-// goes on to the profile. It returns the item after the write (or as it
-// is, when a newer record's facts are there) and whether the facts were
-// written.
-func (s *Contacts) ApplyFacts(ctx context.Context, contactID string, f contacts.Facts) (contacts.Contact, bool, error) {
+// goes on to the profile. It answers the item after the write (or as it
+// is, when a newer record's facts are there), whether the facts were
+// written, and whether they are the contact's first.
+func (s *Contacts) ApplyFacts(ctx context.Context, contactID string, f contacts.Facts) (contacts.FactsWrite, error) {
 	facts, err := dynamo.Marshal(f)
 	if err != nil {
-		return contacts.Contact{}, false, fmt.Errorf("encode facts: %w", err)
+		return contacts.FactsWrite{}, fmt.Errorf("encode facts: %w", err)
 	}
 	first := f.InitiatedAt
 	if first.IsZero() {
@@ -99,19 +99,42 @@ func (s *Contacts) ApplyFacts(ctx context.Context, contactID string, f contacts.
 	u.names["#lastUpdate"] = "lastUpdate"
 	u.values[":lastUpdate"] = avN(f.LastUpdate.Unix())
 	in := u.input(s.table, contactKey(contactID))
-	in.ReturnValues = types.ReturnValueAllNew
+	// The item before the write, and what the write set, make the item
+	// after it, and tell whether these are the contact's first facts.
+	in.ReturnValues = types.ReturnValueAllOld
 	in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	out, err := s.db.UpdateItem(ctx, in)
 	var stale *types.ConditionalCheckFailedException
 	if errors.As(err, &stale) {
 		c, err := decodeContact(stale.Item)
-		return c, false, err
+		return contacts.FactsWrite{Contact: c}, err
 	}
 	if err != nil {
-		return contacts.Contact{}, false, fmt.Errorf("write facts of contact: %w", err)
+		return contacts.FactsWrite{}, fmt.Errorf("write facts of contact: %w", err)
 	}
 	c, err := decodeContact(out.Attributes)
-	return c, true, err
+	if err != nil {
+		return contacts.FactsWrite{}, err
+	}
+	// The same version again is a retry of the first write, still first.
+	w := contacts.FactsWrite{Applied: true, First: c.Facts == nil || c.Facts.LastUpdate.Equal(f.LastUpdate)}
+	c.ContactID, c.Facts = contactID, &f
+	if c.ExpiresAt == 0 {
+		c.ExpiresAt = contacts.ExpiresAt(first)
+	}
+	if !f.InitiatedAt.IsZero() {
+		c.InitiatedAt, c.Day = contacts.FormatTime(f.InitiatedAt), contacts.Day(f.InitiatedAt)
+	}
+	for _, set := range []struct {
+		dst *string
+		v   string
+	}{{&c.AgentUsername, f.AgentUsername}, {&c.Channel, f.Channel}, {&c.Queue, f.Queue}} {
+		if set.v != "" {
+			*set.dst = set.v
+		}
+	}
+	w.Contact = c
+	return w, nil
 }
 
 // SetProfile links the contact to a customer profile, unless it is linked

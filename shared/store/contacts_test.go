@@ -36,24 +36,25 @@ func TestApplyFactsNewestRecordWins(t *testing.T) {
 	if _, err := s.Get(ctx, "c1"); !errors.Is(err, apperr.ErrNotFound) {
 		t.Fatalf("unknown contact: %v", err)
 	}
-	c, applied, err := s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(time.Hour), 100))
-	if err != nil || !applied {
-		t.Fatalf("first: %v %v", applied, err)
+	w, err := s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(time.Hour), 100))
+	if err != nil || !w.Applied || !w.First {
+		t.Fatalf("first: %+v %v", w, err)
 	}
+	c := w.Contact
 	if c.Facts.TalkSeconds != 100 || c.InitiatedAt != "2026-03-02T09:30:00.000Z" || c.Day != "2026-03-02" ||
 		c.AgentUsername != "agent.jane" || c.Queue != "Billing" || c.Channel != "voice" || c.ExpiresAt != contacts.ExpiresAt(contactT0) {
 		t.Errorf("item %+v", c)
 	}
 	// Newer wins; the same version is written again unchanged; older changes nothing.
-	if _, applied, _ := s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(2*time.Hour), 200)); !applied {
-		t.Error("a newer record was refused")
+	if w, _ := s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(2*time.Hour), 200)); !w.Applied || w.First || w.Contact.Facts.TalkSeconds != 200 {
+		t.Errorf("a newer record: %+v", w)
 	}
-	if _, applied, _ := s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(2*time.Hour), 200)); !applied {
+	if w, _ := s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(2*time.Hour), 200)); !w.Applied {
 		t.Error("the same record again was refused")
 	}
-	c, applied, err = s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(90*time.Minute), 150))
-	if err != nil || applied || c.Facts.TalkSeconds != 200 {
-		t.Errorf("older record: applied %v talk %d err %v", applied, c.Facts.TalkSeconds, err)
+	w, err = s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(90*time.Minute), 150))
+	if err != nil || w.Applied || w.Contact.Facts.TalkSeconds != 200 {
+		t.Errorf("older record: %+v %v", w, err)
 	}
 	got, err := s.Get(ctx, "c1")
 	if err != nil || got.Facts.TalkSeconds != 200 || !got.Facts.LastUpdate.Equal(contactT0.Add(2*time.Hour)) {
@@ -73,7 +74,7 @@ func TestWritersKeepToTheirOwnAttributes(t *testing.T) {
 	if err := s.PutLens(ctx, "c1", contacts.Lens{Version: 1, Sentiment: "neutral"}, contactT0); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(time.Hour), 100)); err != nil {
+	if _, err := s.ApplyFacts(ctx, "c1", factsAt(contactT0.Add(time.Hour), 100)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetProfile(ctx, "c1", "p2"); err != nil {

@@ -54,11 +54,12 @@ func (h *CTR) Apply(ctx context.Context, r stream.Record, it stream.Item[*connec
 	for _, n := range notes {
 		h.log().WarnContext(ctx, "contact record value left out", "field", n.Field, "problem", n.Problem)
 	}
-	c, applied, err := h.Contacts.ApplyFacts(ctx, rec.ContactID, facts)
+	w, err := h.Contacts.ApplyFacts(ctx, rec.ContactID, facts)
 	if err != nil {
 		return err
 	}
-	if !applied || h.Profiles == nil {
+	c := w.Contact
+	if !w.Applied || h.Profiles == nil {
 		// A newer record's facts are there; its own delivery updates the
 		// profile.
 		return nil
@@ -75,7 +76,7 @@ func (h *CTR) Apply(ctx context.Context, r stream.Record, it stream.Item[*connec
 	}
 	var repeats contacts.Repeats
 	_, err = h.Profiles.Mutate(ctx, c.ProfileID, func(p *profiles.Profile) error {
-		repeats = contacts.RecordContact(p, &c)
+		repeats = contacts.RecordContact(p, &c, w.First)
 		return nil
 	})
 	if gone(err) {

@@ -22,7 +22,7 @@ import (
 // Contacts is what the consumers need of the contact store.
 type Contacts interface {
 	Get(ctx context.Context, contactID string) (contacts.Contact, error)
-	ApplyFacts(ctx context.Context, contactID string, f contacts.Facts) (contacts.Contact, bool, error)
+	ApplyFacts(ctx context.Context, contactID string, f contacts.Facts) (contacts.FactsWrite, error)
 	SetProfile(ctx context.Context, contactID, profileID string) error
 	MarkRepeat(ctx context.Context, earlierID, laterID string) (bool, error)
 	PutLens(ctx context.Context, contactID string, l contacts.Lens, seen time.Time) error
