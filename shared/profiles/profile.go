@@ -32,6 +32,13 @@ const (
 // Channels lists the contact channels Conduit knows.
 var Channels = []string{ChannelVoice, ChannelChat, ChannelTask, ChannelEmail, ChannelSMS}
 
+// SocialNetworks lists the social networks and review sites whose posts and
+// handles Conduit takes, by the lower-case name a listening tool sends.
+var SocialNetworks = []string{"x", "facebook", "instagram", "tiktok", "linkedin", "youtube", "reddit", "threads", "bluesky", "trustpilot"}
+
+// MaxHandles bounds the social handles of one profile.
+const MaxHandles = 10
+
 // Value tiers, lowest first.
 var ValueTiers = []string{"standard", "silver", "gold", "platinum"}
 
@@ -144,6 +151,17 @@ type VoiceSignals struct {
 	LastSocialRoute   string    `json:"lastSocialRoute,omitempty" dynamo:"lastSocialRoute,omitempty"`
 	LastSocialAt      time.Time `json:"lastSocialAt,omitzero" dynamo:"lastSocialAt,omitempty"`
 	ComplaintOpenedAt time.Time `json:"complaintOpenedAt,omitzero" dynamo:"complaintOpenedAt,omitempty"`
+	// OpenComplaints are the customer's social posts routed to service and
+	// not handled yet, newest first; ComplaintOpenedAt is the newest of them,
+	// so handling one leaves the others holding offers.
+	OpenComplaints []OpenComplaint `json:"openComplaints,omitempty" dynamo:"openComplaints,omitempty"`
+}
+
+// OpenComplaint is one social post of the customer that service has not
+// handled yet: the post ("<network>#<post id>") and when it was posted.
+type OpenComplaint struct {
+	Post string    `json:"post" dynamo:"post"`
+	At   time.Time `json:"at" dynamo:"at"`
 }
 
 // ConsentFor reports the marketing consent for a channel: the newer of the
@@ -297,8 +315,18 @@ type Input struct {
 	Language      string             `json:"language,omitempty"`
 	Consent       map[string]Consent `json:"consent,omitempty"`
 	LifeEvents    []LifeEvent        `json:"lifeEvents,omitempty"`
+	// Handles are the customer's social handles; given, they replace every
+	// handle the profile had (an empty list removes them).
+	Handles []SocialHandle `json:"handles,omitempty"`
 	// Version is the version the caller last read; required on update.
 	Version *int `json:"version,omitempty"`
+}
+
+// SocialHandle is a customer's handle on a social network, as sent; only
+// its keyed hash is stored.
+type SocialHandle struct {
+	Network string `json:"network"`
+	Handle  string `json:"handle"`
 }
 
 // Build validates in for a new profile and returns a profile with the
@@ -344,6 +372,26 @@ func (in Input) apply(h identity.Hasher, now time.Time, p *Profile, create bool)
 	}
 	if in.CustomerID != "" {
 		setIdentity(h.CustomerID(in.CustomerID))
+	}
+	if in.Handles != nil {
+		p.Identities = slices.DeleteFunc(p.Identities, func(x identity.Key) bool { return x.Kind() == identity.Handle })
+		if len(in.Handles) > MaxHandles {
+			problems.Add("handles", "has %d entries; at most %d", len(in.Handles), MaxHandles)
+		}
+		for i, sh := range in.Handles {
+			if !slices.Contains(SocialNetworks, sh.Network) {
+				problems.Add(fieldIndex("handles", i, "network"), "must be one of %s", strings.Join(SocialNetworks, ", "))
+				continue
+			}
+			k, err := h.SocialHandle(sh.Network, sh.Handle)
+			if err != nil {
+				problems.Add(fieldIndex("handles", i, "handle"), "must be a handle of 1-100 characters")
+				continue
+			}
+			if !slices.Contains(p.Identities, k) {
+				p.Identities = append(p.Identities, k)
+			}
+		}
 	}
 	if create && len(p.Identities) == 0 && len(problems) == 0 {
 		problems.Add("phone", "a profile needs at least one of phone, email or customerId")
@@ -430,6 +478,7 @@ func (p Profile) Clone() Profile {
 	c.LifeEvents = slices.Clone(p.LifeEvents)
 	c.RecentContacts = slices.Clone(p.RecentContacts)
 	c.RecentOffers = slices.Clone(p.RecentOffers)
+	c.Voice.OpenComplaints = slices.Clone(p.Voice.OpenComplaints)
 	return c
 }
 

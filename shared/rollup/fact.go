@@ -85,6 +85,11 @@ func (o Options) FactOf(c contacts.Contact, asOf time.Time) (kpi.Fact, bool) {
 		}
 		f.SurveyScore = fa.SurveyScore
 	}
+	// A survey taken by the survey function or the API's survey operation
+	// counts when the contact record carried no surveyScore attribute.
+	if f.SurveyScore == 0 && c.Survey != nil {
+		f.SurveyScore = c.Survey.Score
+	}
 	if d := c.Decision; d != nil {
 		f.Decided = true
 		f.OfferShown = d.Shown && !d.Holdout
