@@ -43,6 +43,13 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodGet, "/v1/campaigns/{id}/impact", readers, s.getCampaignImpact())
 	s.handle(http.MethodGet, "/v1/agents/{username}/scorecard", readers, s.getAgentScorecard())
 
+	// Load-aware marketing: queue load, staffing, forecasts, what-ifs (issue 8).
+	s.handle(http.MethodGet, "/v1/queues", readers, s.listQueues())
+	s.handle(http.MethodGet, "/v1/staffing", readers, s.getStaffing())
+	s.handle(http.MethodGet, "/v1/campaigns/{id}/forecast", readers, s.getCampaignForecast())
+	s.handle(http.MethodPost, "/v1/campaigns/{id}/whatif", marketers, s.startWhatIf())
+	s.handle(http.MethodGet, "/v1/campaigns/{id}/whatif/{jobId}", readers, s.getWhatIf())
+
 	// The contract of the whole API (public).
 	s.handlePublic(http.MethodGet, "/v1/openapi.json", s.openAPI())
 }

@@ -47,6 +47,11 @@ type Deps struct {
 	// benchmarks administrators set.
 	KPIs       KPIReader
 	Benchmarks BenchmarkStore
+
+	// Load is the load watcher's wallboard: queue load states and the
+	// campaigns they hold. WhatIf starts and reads campaign what-ifs.
+	Load   LoadBoardReader
+	WhatIf WhatIfRunner
 }
 
 // Route is one registered operation and the scopes that may call it.

@@ -23,10 +23,11 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 	catalogStore := store.NewCatalog(clients.Dynamo, tables)
 	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
 	kpis := store.NewKPIs(clients.Dynamo, tables)
+	loadBoard := store.NewLoadBoard(clients.Dynamo, tables)
 	srv := api.NewServer(api.Deps{
 		Profiles: profileStore,
 		Identity: identity.NewHasher(cfg.IdentityKey),
-		Catalog:  offer.NewCache(catalogStore, decisions, nil, cfg.CatalogRefresh, nil, nil),
+		Catalog:  offer.NewCache(catalogStore, decisions, loadBoard, cfg.CatalogRefresh, nil, nil),
 		Policy:   decide.DefaultPolicy(),
 		Contacts: decisions,
 		// Erasure removes the person's contacts too.
@@ -36,6 +37,11 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 		// Measurement: the rollup's KPI buckets and the metric benchmarks.
 		KPIs:       kpis,
 		Benchmarks: kpis,
+
+		// Load-aware marketing: the wallboard, and what-ifs whose later
+		// chunks run in the campaigns function.
+		Load:   loadBoard,
+		WhatIf: whatIf(cfg, clients),
 	})
 	return algnhsa.New(srv, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2}), nil
 }

@@ -98,5 +98,7 @@ func Registry() map[string]Function {
 		"speech":        {Trigger: speechTrigger, New: Speech, Timeout: 30 * time.Second},
 		"contactevents": {Trigger: contactEventsTrigger, New: ContactEvents, Timeout: 10 * time.Second},
 		"rollup":        {Trigger: Every(15 * time.Minute), New: Rollup, Timeout: 5 * time.Minute},
+		"loadwatch":     {Trigger: loadwatchTrigger, New: LoadWatch, Timeout: 30 * time.Second},
+		"campaigns":     {Trigger: campaignsTrigger, New: Campaigns, Timeout: time.Minute},
 	}
 }

@@ -29,7 +29,7 @@ func Offer(ctx context.Context, cfg config.Config, clients *awsclients.Clients) 
 	profileStore := store.NewProfiles(clients.Dynamo, tables)
 	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
 	catalogStore := store.NewCatalog(clients.Dynamo, tables)
-	cache := offer.NewCache(catalogStore, decisions, nil, cfg.CatalogRefresh, nil, slog.Default())
+	cache := offer.NewCache(catalogStore, decisions, store.NewLoadBoard(clients.Dynamo, tables), cfg.CatalogRefresh, nil, slog.Default())
 	// Warm the catalog at cold start, so the first contact does not wait;
 	// a failure here is retried by the first decision.
 	if err := cache.Refresh(ctx); err != nil {

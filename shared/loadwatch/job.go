@@ -2,6 +2,7 @@ package loadwatch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -142,6 +143,7 @@ type Job struct {
 	Settings  Settings
 	Log       *slog.Logger
 	EMF       *metrics.Writer // optional
+	Clock     func() time.Time
 }
 
 // Transition is one campaign the run held or released.
@@ -456,4 +458,18 @@ func ageSeconds(s load.State, now time.Time) float64 {
 		return -1
 	}
 	return now.Sub(s.UpdatedAt).Seconds()
+}
+
+// Handle is the loadwatch function: it checks the scheduled event and
+// runs at the clock's now (not the event's time: a retried event must
+// not judge today's queues by an old minute).
+func (j *Job) Handle(ctx context.Context, payload json.RawMessage) (Result, error) {
+	if _, err := ParseScheduledEvent(payload); err != nil {
+		return Result{}, fmt.Errorf("loadwatch runs only on its schedule: %w", err)
+	}
+	clock := j.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	return j.Run(ctx, clock().UTC())
 }

@@ -137,6 +137,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("signing key: %w", err)
 	}
 
+	// A what-if the API starts hands its later chunks to the local
+	// campaigns function through this runner's Lambda Invoke API.
+	_ = os.Setenv(lambdas.EnvLambdaEndpoint, "http://"+invokeLn.Addr().String())
+	_ = os.Setenv(lambdas.EnvWhatIfFunction, "campaigns")
+
 	registry := lambdas.Registry()
 	handlers := map[string]lambda.Handler{}
 	for _, name := range sortedNames(registry) {

@@ -1,0 +1,146 @@
+package lambdas
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/conduit-cx/conduit/shared/awsclients"
+	"github.com/conduit-cx/conduit/shared/campaignjob"
+	"github.com/conduit-cx/conduit/shared/campaignjob/invoke"
+	"github.com/conduit-cx/conduit/shared/config"
+	"github.com/conduit-cx/conduit/shared/decide"
+	"github.com/conduit-cx/conduit/shared/load"
+	"github.com/conduit-cx/conduit/shared/loadwatch"
+	"github.com/conduit-cx/conduit/shared/loadwatch/connectmetrics"
+	"github.com/conduit-cx/conduit/shared/store"
+)
+
+// Settings of the load watcher and the campaigns function, beyond
+// config.Config. Durations are Go durations (90s, 5m).
+const (
+	// EnvLoadStaleAfter is the age past which a queue's load state is
+	// stale and never releases a hold (default 3m).
+	EnvLoadStaleAfter = "CONDUIT_LOAD_STALE_AFTER"
+	// EnvLoadMinDwell is the least time a queue stays in a load level
+	// before it may ease (default 5m).
+	EnvLoadMinDwell = "CONDUIT_LOAD_MIN_DWELL"
+	// EnvLoadMinHold keeps a campaign the load gate held held at least
+	// this long (default 10m).
+	EnvLoadMinHold = "CONDUIT_LOAD_MIN_HOLD"
+	// EnvServiceWindow is how far back the recent ASA and service level
+	// look (default 15m); EnvServiceThreshold is T of SL(T) (default 20s).
+	EnvServiceWindow    = "CONDUIT_SERVICE_WINDOW"
+	EnvServiceThreshold = "CONDUIT_SERVICE_LEVEL_THRESHOLD"
+	// EnvLambdaEndpoint overrides the Lambda API endpoint (the local
+	// runner's invoke API); EnvWhatIfFunction names the function that runs
+	// what-if chunks (default conduit-<stage>-campaigns).
+	EnvLambdaEndpoint = "CONDUIT_LAMBDA_ENDPOINT"
+	EnvWhatIfFunction = "CONDUIT_WHATIF_FUNCTION"
+)
+
+// Schedules of the load jobs.
+var (
+	loadwatchTrigger = Every(time.Minute)
+	campaignsTrigger = Every(5 * time.Minute)
+)
+
+// loadSettings reads the load watcher's settings from the environment.
+func loadSettings(cfg config.Config, lookup func(string) (string, bool)) (loadwatch.Settings, error) {
+	s := loadwatch.Settings{QueueIDs: cfg.ConnectQueueIDs, Thresholds: load.DefaultThresholds()}
+	var problems []error
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{EnvLoadStaleAfter, &s.Thresholds.StaleAfter}, {EnvLoadMinDwell, &s.Thresholds.MinDwell},
+		{EnvLoadMinHold, &s.MinHold}, {EnvServiceWindow, &s.ServiceWindow}, {EnvServiceThreshold, &s.ServiceThreshold},
+	} {
+		v, ok := lookup(d.name)
+		if !ok || strings.TrimSpace(v) == "" {
+			continue
+		}
+		parsed, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || parsed <= 0 {
+			problems = append(problems, fmt.Errorf("%s=%q is not a positive duration such as 90s", d.name, v))
+			continue
+		}
+		*d.dst = parsed
+	}
+	if err := s.Thresholds.Validate(); err != nil {
+		problems = append(problems, err)
+	}
+	return s, errors.Join(problems...)
+}
+
+// LoadWatch builds the loadwatch function: every minute, queue load
+// states from Amazon Connect and the contact events, and load gates.
+func LoadWatch(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
+	if cfg.ConnectInstanceID == "" || len(cfg.ConnectQueueIDs) == 0 {
+		return nil, fmt.Errorf("loadwatch needs %s and %s (the queues to watch)", config.EnvConnectInstanceID, config.EnvConnectQueueIDs)
+	}
+	settings, err := loadSettings(cfg, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	tables := store.TablesFor(cfg.Stage)
+	job := &loadwatch.Job{
+		Metrics:   connectmetrics.New(clients.Connect(cfg), cfg.ConnectInstanceID, cfg.ConnectQueueIDs, nil),
+		Counters:  store.NewContacts(clients.Dynamo, tables),
+		Service:   store.NewQueueService(clients.Dynamo, tables),
+		Board:     store.NewLoadBoard(clients.Dynamo, tables),
+		Campaigns: store.NewCatalog(clients.Dynamo, tables),
+		Settings:  settings,
+		Log:       slog.Default(),
+		EMF:       metricsWriter(),
+	}
+	return lambda.NewHandler(job.Handle), nil
+}
+
+// Campaigns builds the campaigns function: the campaign lifecycle every
+// five minutes, and what-if chunks handed over by the API.
+func Campaigns(ctx context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
+	tables := store.TablesFor(cfg.Stage)
+	catalogStore := store.NewCatalog(clients.Dynamo, tables)
+	h := &campaignjob.Handler{
+		Lifecycle: &campaignjob.Lifecycle{
+			Campaigns: catalogStore,
+			Board:     store.NewLoadBoard(clients.Dynamo, tables),
+			Log:       slog.Default(),
+			EMF:       metricsWriter(),
+		},
+		WhatIf: whatIf(cfg, clients),
+	}
+	return lambda.NewHandler(h.Handle), nil
+}
+
+// whatIf is the what-if runner of the api and campaigns functions. Later
+// chunks go to the campaigns function by an asynchronous invocation.
+func whatIf(cfg config.Config, clients *awsclients.Clients) *campaignjob.WhatIf {
+	tables := store.TablesFor(cfg.Stage)
+	profileStore := store.NewProfiles(clients.Dynamo, tables)
+	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
+	fn := strings.TrimSpace(os.Getenv(EnvWhatIfFunction))
+	if fn == "" {
+		fn = fmt.Sprintf("conduit-%s-campaigns", cfg.Stage)
+	}
+	return &campaignjob.WhatIf{
+		Catalog:    store.NewCatalog(clients.Dynamo, tables),
+		Profiles:   profileStore,
+		Propensity: decisions,
+		Caps:       decisions,
+		Jobs:       store.NewWhatIfJobs(clients.Dynamo, tables),
+		Starter: &invoke.Lambda{
+			Endpoint: strings.TrimSpace(os.Getenv(EnvLambdaEndpoint)), Region: cfg.Region, Function: fn,
+			Credentials: clients.AWS.Credentials,
+		},
+		Policy: decide.DefaultPolicy(),
+		Log:    slog.Default(),
+	}
+}
