@@ -55,9 +55,14 @@ const (
 	keyMark = "="
 )
 
-// contactSlice is the span of initiation times one query of a day reads;
-// a day's slices are read in parallel.
-const contactSlice = 3 * time.Hour
+// DefaultReadSlice is the span of initiation times one query of a day
+// reads; a day's slices are read in parallel.
+const DefaultReadSlice = 3 * time.Hour
+
+// DefaultPageSize caps the contacts one Query page returns: a full 1 MB
+// page of contacts can take DynamoDB Local longer than the client's
+// request timeout on a busy machine; the read capacity used is the same.
+const DefaultPageSize = 250
 
 // KPIs is the storage of the rollup and of the KPI API: the aggregates of
 // every bucket, their directories and the metric benchmarks in the kpis
@@ -68,6 +73,12 @@ type KPIs struct {
 	tables Tables
 	// Concurrency bounds the requests one call has in flight.
 	Concurrency int
+	// ReadSlice is the span of initiation times one query of contacts
+	// covers (DefaultReadSlice when zero).
+	ReadSlice time.Duration
+	// PageSize caps the contacts one Query page returns (DefaultPageSize
+	// when zero; negative: DynamoDB's own 1 MB pages).
+	PageSize int32
 }
 
 // NewKPIs returns the KPI store of a stage.
@@ -98,12 +109,16 @@ var contactAttributes = []string{
 // its facts, decision, outcome and repeat mark, not its lens or events.
 func (s *KPIs) ContactsInitiated(ctx context.Context, from, to time.Time, each func(contacts.Contact)) error {
 	from, to = from.UTC(), to.UTC()
+	span := s.ReadSlice
+	if span <= 0 {
+		span = DefaultReadSlice
+	}
 	type slice struct{ day, lo, hi string }
 	var parts []slice
 	for d := kpi.GrainDay.Start(from); d.Before(to); d = d.Add(24 * time.Hour) {
 		end := earliest(d.Add(24*time.Hour), to)
-		for x := latest(d, from); x.Before(end); x = x.Add(contactSlice) {
-			y := earliest(x.Add(contactSlice), end)
+		for x := latest(d, from); x.Before(end); x = x.Add(span) {
+			y := earliest(x.Add(span), end)
 			// BETWEEN is inclusive; times are kept to the millisecond.
 			parts = append(parts, slice{contacts.Day(d), contacts.FormatTime(x), contacts.FormatTime(y.Add(-time.Millisecond))})
 		}
@@ -113,6 +128,13 @@ func (s *KPIs) ContactsInitiated(ctx context.Context, from, to time.Time, each f
 	for i, a := range contactAttributes {
 		names["#"+a] = a
 		proj[i] = "#" + a
+	}
+	var limit *int32
+	switch {
+	case s.PageSize == 0:
+		limit = aws.Int32(DefaultPageSize)
+	case s.PageSize > 0:
+		limit = aws.Int32(s.PageSize)
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -131,6 +153,7 @@ func (s *KPIs) ContactsInitiated(ctx context.Context, from, to time.Time, each f
 						":day": avS(p.day), ":lo": avS(p.lo), ":hi": avS(p.hi),
 					},
 					ExclusiveStartKey: start,
+					Limit:             limit,
 				})
 				if err != nil {
 					return fmt.Errorf("read contacts of %s: %w", p.day, err)
