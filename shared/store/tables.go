@@ -54,6 +54,12 @@ const (
 	IndexContactsByProfile = "byProfile"
 	IndexContactsByDay     = "byDay"
 	IndexContactsByAgent   = "byAgent"
+	// IndexSocialByRoute and IndexSocialByQueue list a team's posts (all,
+	// or open / handled), most urgent first, then oldest first.
+	IndexSocialByRoute = "byRoute"
+	IndexSocialByQueue = "byRouteStatus"
+	// IndexSocialByProfile finds a customer's posts, for erasure.
+	IndexSocialByProfile = "byProfile"
 )
 
 // The tables.
@@ -86,6 +92,17 @@ var (
 		SortKey:      &Key{"bucket", String},
 		Purpose:      "KPI aggregates per grain, dimension and time bucket",
 	}
+	SocialTable = Table{
+		Suffix:       "social",
+		PartitionKey: Key{"post", String},
+		Indexes: []Index{
+			{Name: IndexSocialByRoute, PartitionKey: Key{"route", String}, SortKey: &Key{"workOrder", String}},
+			{Name: IndexSocialByQueue, PartitionKey: Key{"routeStatus", String}, SortKey: &Key{"workOrder", String}},
+			{Name: IndexSocialByProfile, PartitionKey: Key{"profileId", String}, SortKey: &Key{"workOrder", String}},
+		},
+		TTLAttribute: TTLAttribute,
+		Purpose:      "social posts from listening tools (author as a keyed hash only), their triage, route and who handled them",
+	}
 	StateTable = Table{
 		Suffix:       "state",
 		PartitionKey: Key{"pk", String},
@@ -95,14 +112,14 @@ var (
 )
 
 // AllTables lists every table, in creation order.
-var AllTables = []Table{ProfilesTable, CatalogTable, ContactsTable, KPIsTable, StateTable}
+var AllTables = []Table{ProfilesTable, CatalogTable, ContactsTable, KPIsTable, StateTable, SocialTable}
 
 // Name is the table's physical name for a stage.
 func (t Table) Name(stage string) string { return fmt.Sprintf("conduit-%s-%s", stage, t.Suffix) }
 
 // Tables holds the physical names of every table for one stage.
 type Tables struct {
-	Profiles, Catalog, Contacts, KPIs, State string
+	Profiles, Catalog, Contacts, KPIs, State, Social string
 }
 
 // TablesFor resolves the table names of a stage.
@@ -113,6 +130,7 @@ func TablesFor(stage string) Tables {
 		Contacts: ContactsTable.Name(stage),
 		KPIs:     KPIsTable.Name(stage),
 		State:    StateTable.Name(stage),
+		Social:   SocialTable.Name(stage),
 	}
 }
 
