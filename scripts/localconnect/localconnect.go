@@ -50,6 +50,7 @@ var DefaultQueues = []Queue{
 	{ID: "5a1e5000-0000-4000-8000-000000000001", Name: "Sales"},
 	{ID: "b111e000-0000-4000-8000-000000000002", Name: "Billing"},
 	{ID: "5e1f0000-0000-4000-8000-000000000003", Name: "Support"},
+	{ID: "4e7e0000-0000-4000-8000-000000000004", Name: "Retention"},
 }
 
 // QueueIDs lists the ids of queues.

@@ -60,7 +60,7 @@ func TestSDKReadsCurrentMetricsAndQueueNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Queues) != 3 || r.Names[sales.ID] != "Sales" {
+	if len(r.Queues) != len(DefaultQueues) || r.Names[sales.ID] != "Sales" {
 		t.Fatalf("reading %+v", r)
 	}
 	m := r.Queues[sales.ID].Metrics
@@ -166,7 +166,7 @@ func TestPagingAndARNFilters(t *testing.T) {
 			t.Fatal("paging does not end")
 		}
 	}
-	if seen != 3 {
+	if seen != len(DefaultQueues) {
 		t.Fatalf("saw %d queues over the pages", seen)
 	}
 }

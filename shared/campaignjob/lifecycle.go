@@ -113,7 +113,8 @@ func (l *Lifecycle) Run(ctx context.Context, now time.Time) (LifecycleResult, er
 			}
 			// Launching is like releasing a hold: only on fresh data
 			// within the gate's limits.
-			d := loadwatch.GateOf(c.LoadGate, 0).Decide(load.Hold{Held: true}, board.States(), now, board.StaleAfter())
+			states := board.States()
+			d := loadwatch.GateOf(c.LoadGate, 0, states).Decide(load.Hold{Held: true}, states, now, board.StaleAfter())
 			if d.Hold {
 				m := Move{CampaignID: c.ID, From: string(c.Status), To: string(catalog.CampaignLive),
 					Reason: "launch waits: " + strings.TrimPrefix(d.Reason, "held: ")}

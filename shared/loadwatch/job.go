@@ -340,7 +340,7 @@ func (j *Job) gate(ctx context.Context, log *slog.Logger, prev, board Wallboard,
 		if c.Status == catalog.CampaignHeld && !byLoad {
 			continue // held by a person: theirs to release
 		}
-		g := GateOf(c.LoadGate, set.MinHold)
+		g := GateOf(c.LoadGate, set.MinHold, states)
 		cur := load.Hold{Held: byLoad, Since: since}
 		d := g.Decide(cur, states, now, staleAfter)
 		reason := clip(d.Reason)

@@ -379,3 +379,16 @@ type countersFunc func(string) (int, time.Duration, error)
 func (f countersFunc) QueueCounters(_ context.Context, id string) (int, time.Duration, error) {
 	return f(id)
 }
+
+func TestGateQueuesMatchWhateverTheLetters(t *testing.T) {
+	f := newFixture(live("spring", catalog.LoadGate{Queues: []string{"sales"}}))
+	f.connect.queues[salesID] = overload()
+	f.at(t, 0)
+	c := f.campaigns.get("spring")
+	if c.Status != catalog.CampaignHeld || !strings.HasPrefix(c.Transitions[0].Reason, "held: queue Sales overloaded") {
+		t.Fatalf("%s %+v", c.Status, c.Transitions)
+	}
+	if held := f.board.w.HeldByQueue()["Sales"]; held["spring"] == "" {
+		t.Fatalf("holds %v", f.board.w.HeldByQueue())
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/catalog"
@@ -195,13 +196,21 @@ func (s *ServiceStats) Add(wait time.Duration, answered bool, threshold time.Dur
 
 // GateOf is the load gate of a campaign as package load evaluates it: the
 // campaign's queues (none for every queue), held at overloaded, or above
-// its ASA ceiling, or below its service-level floor.
-func GateOf(g catalog.LoadGate, minHold time.Duration) load.Gate {
+// its ASA ceiling, or below its service-level floor. A queue the marketer
+// named in other letters ("sales") is the watched queue of that name
+// ("Sales"), so reasons carry the name Connect uses.
+func GateOf(g catalog.LoadGate, minHold time.Duration, states []load.State) load.Gate {
 	var queues []string
 	for _, q := range g.Queues {
 		if q == catalog.AllQueues {
 			queues = nil
 			break
+		}
+		for _, s := range states {
+			if s.Queue != q && strings.EqualFold(s.Queue, q) {
+				q = s.Queue
+				break
+			}
 		}
 		queues = append(queues, q)
 	}
