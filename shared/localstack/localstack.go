@@ -90,7 +90,7 @@ func StartKinesis(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{cli, "--port", strconv.Itoa(port), "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0"}
+	args := []string{"-e", kinesaliteGuard, "--", cli, "--port", strconv.Itoa(port), "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0"}
 	if opts.DataDir != "" {
 		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 			return nil, err
@@ -99,6 +99,16 @@ func StartKinesis(ctx context.Context, opts Options) (*Server, error) {
 	}
 	return start(ctx, "kinesalite", exec.Command("node", args...), port, opts.Log)
 }
+
+// kinesaliteGuard runs kinesalite's cli.js (the first argument after --)
+// so that a client closing its connection mid-request (a cancelled context,
+// a client timeout) does not kill the server: kinesalite rethrows that
+// error and would exit, failing every test that shares it. Any other
+// uncaught error still stops it.
+const kinesaliteGuard = `process.on("uncaughtException", function (e) {
+  if (e && e.code === "ECONNRESET") { console.error("kinesalite: a client aborted a request; carrying on"); return }
+  console.error(e); process.exit(1)
+}); require(process.argv[1])`
 
 func start(ctx context.Context, name string, cmd *exec.Cmd, port int, log io.Writer) (*Server, error) {
 	if log == nil {
