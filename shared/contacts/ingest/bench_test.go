@@ -30,25 +30,32 @@ const benchConcurrency = 16
 // consumer has contacts in flight, and reports both throughputs and their
 // ratio. The consumer does what the real one does: decode, one conditional
 // UpdateItem per record, and (first variant) the idempotency keys read and
-// written in batches. Callers are anonymous, so no profile is written.
+// written in batches. In the first two variants callers are anonymous, so
+// no profile is written; the third adds the profile path.
 func BenchmarkCTRConsumerVsBatchWrite(b *testing.B) {
 	for _, v := range []struct {
 		name   string
 		noKeys bool
-	}{{"idempotency-keys", false}, {"conditional-writes-only", true}} {
+		known  int
+	}{{"idempotency-keys", false, 0}, {"conditional-writes-only", true, 0}, {"known-callers", false, 100}} {
 		b.Run(v.name, func(b *testing.B) {
 			r := newRig(b, rigOptions{concurrency: benchConcurrency, noIdempotency: v.noKeys})
-			benchConsumer(b, r)
+			for i := range v.known {
+				r.profileFor(b, fmt.Sprintf("p%04d", i), fmt.Sprintf("+1415555%04d", i))
+			}
+			benchConsumer(b, r, v.known)
 		})
 	}
 }
 
-func benchConsumer(b *testing.B, r *rig) {
+// benchConsumer runs the comparison; with known callers, a third of the
+// records are from customers with a profile, which the consumer updates.
+func benchConsumer(b *testing.B, r *rig, known int) {
 	ctx := context.Background()
 	var consumer, raw time.Duration
 	total, redelivered := 0, 0
 	for i := 0; b.Loop(); i++ {
-		records := syntheticVersions(1000, uint64(100+i), 0, 1)
+		records := syntheticVersions(1000, uint64(100+i), known, 1)
 		items := make([]map[string]types.AttributeValue, len(records))
 		for j, data := range records {
 			var rec connect.ContactRecord

@@ -2,8 +2,10 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strconv"
 
 	"github.com/conduit-cx/conduit/shared/connect"
@@ -28,6 +30,9 @@ type CTR struct {
 }
 
 var _ stream.Handler[*connect.ContactRecord] = (*CTR)(nil)
+
+// errUnchanged stops a profile change that would write nothing new.
+var errUnchanged = errors.New("the profile already shows this contact")
 
 // CTRKey is the identity of a contact record: the contact and the version.
 func CTRKey(r *connect.ContactRecord) string {
@@ -76,13 +81,19 @@ func (h *CTR) Apply(ctx context.Context, r stream.Record, it stream.Item[*connec
 	}
 	var repeats contacts.Repeats
 	_, err = h.Profiles.Mutate(ctx, c.ProfileID, func(p *profiles.Profile) error {
+		before := p.Clone()
 		repeats = contacts.RecordContact(p, &c, w.First)
+		if reflect.DeepEqual(before, *p) {
+			// A later version that changes nothing the profile shows (only
+			// after-contact work, say) costs no profile write.
+			return errUnchanged
+		}
 		return nil
 	})
 	if gone(err) {
 		return nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, errUnchanged) {
 		return fmt.Errorf("put contact on profile: %w", err)
 	}
 	for _, earlier := range repeats.Earlier {
