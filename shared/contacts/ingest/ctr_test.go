@@ -263,6 +263,18 @@ func TestOlderContactRecordAfterANewerOneChangesNothing(t *testing.T) {
 	if after.Revision != before.Revision || after.RecentContacts[0].Issue != "high_bill" {
 		t.Errorf("an older record changed the profile: revision %d→%d %+v", before.Revision, after.Revision, after.RecentContacts)
 	}
+	// A newer version that only adds after-contact work updates the facts
+	// and writes no profile.
+	newest := ctrJSON(t, func(c *connect.ContactRecord) {
+		c.Agent.AfterContactWorkDuration = 60
+		c.LastUpdateTimestamp = connect.NewTimestamp(c.LastUpdateTimestamp.Add(10 * time.Minute))
+	})
+	deliver(t, r.ctr.Handle, []events.KinesisEventRecord{kinesisRecord(3, newest, day0)})
+	c, _ = r.contacts.Get(ctx, "5ca32fbd-8f92-46af-92a5-6b0f970f0efe")
+	last, _ := r.profiles.Get(ctx, "p-jane")
+	if c.Facts.AfterContactWorkSeconds != 60 || last.Revision != before.Revision {
+		t.Errorf("newest: ACW %d, profile revision %d→%d", c.Facts.AfterContactWorkSeconds, before.Revision, last.Revision)
+	}
 }
 
 // TestEveryKindOfBadContactRecordIsSkippedAndTheRestApplied checks that a
