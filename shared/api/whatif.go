@@ -1,13 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
 
-	"github.com/conduit-cx/conduit/shared/apperr"
 	"github.com/conduit-cx/conduit/shared/campaignjob"
 	"github.com/conduit-cx/conduit/shared/catalog"
 )
@@ -15,9 +14,16 @@ import (
 // WhatIfRunner starts and reads a campaign's what-if jobs
 // (campaignjob.WhatIf).
 type WhatIfRunner interface {
-	Start(ctx context.Context, campaignID, by string) (campaignjob.WhatIfJob, error)
+	Start(ctx context.Context, campaignID, by string, contact campaignjob.WhatIfContact) (campaignjob.WhatIfJob, error)
 	Job(ctx context.Context, campaignID, jobID string) (campaignjob.WhatIfJob, error)
 	Latest(ctx context.Context, campaignID string) (campaignjob.WhatIfJob, error)
+}
+
+// whatIfInput is the optional body of POST /v1/campaigns/{id}/whatif: the
+// contact every customer is imagined to make (default: a voice call with
+// no known intent).
+type whatIfInput struct {
+	Contact campaignjob.WhatIfContact `json:"contact"`
 }
 
 // startWhatIf runs the real decision engine over the whole profile base
@@ -31,11 +37,12 @@ func (s *Server) startWhatIf() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		if err := emptyBody(r); err != nil {
+		var in whatIfInput
+		if err := optionalJSON(r, &in); err != nil {
 			writeError(w, r, err)
 			return
 		}
-		job, err := s.deps.WhatIf.Start(r.Context(), id, actor(r))
+		job, err := s.deps.WhatIf.Start(r.Context(), id, actor(r), in.Contact)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -73,20 +80,16 @@ func (s *Server) getWhatIf() http.Handler {
 	})
 }
 
-// emptyBody accepts no body, an empty one, or {}: the what-if takes no
-// options, and anything else is refused rather than ignored.
-func emptyBody(r *http.Request) error {
+// optionalJSON reads a body that may be left out: none, or an empty one,
+// leaves dst as it is; anything else is read strictly.
+func optionalJSON(r *http.Request, dst any) error {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
 		return jsonProblem(err)
 	}
-	body := strings.TrimSpace(string(b))
-	if body == "" || body == "{}" {
+	if len(bytes.TrimSpace(b)) == 0 {
 		return nil
 	}
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		return err
-	}
-	return apperr.Invalid("body", "must be empty or {}: a what-if takes no options")
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return decodeJSON(r, dst)
 }

@@ -102,7 +102,7 @@ func TestWhatIfThroughTheAPI(t *testing.T) {
 	resp.JSON(t, &job)
 	r := job.Result
 	if job.Status != campaignjob.WhatIfDone || r.Profiles != 24 || r.Matched != 12 || r.Offered+r.HeldBackTotal() != r.Matched ||
-		r.HeldBack["opted_out"] != 4 || job.RequestedBy != apitest.Subject || !job.DecidedAt.Equal(f.launch) {
+		r.HeldBack["opted_out"] != 4 || job.RequestedBy != apitest.Subject || !job.DecidedAt.Equal(f.launch) || job.Contact.Channel != "voice" {
 		t.Fatalf("job %s", resp.Body)
 	}
 	loc := resp.Headers.Get("Location")
@@ -125,7 +125,10 @@ func TestWhatIfThroughTheAPI(t *testing.T) {
 		status int
 	}{
 		{"an analyst may not start one", http.MethodPost, "/v1/campaigns/" + loadCampaign + "/whatif", nil, []string{analyst}, http.StatusForbidden},
-		{"options are refused", http.MethodPost, "/v1/campaigns/" + loadCampaign + "/whatif", `{"sample":10}`, []string{marketer}, http.StatusBadRequest},
+		{"unknown options are refused", http.MethodPost, "/v1/campaigns/" + loadCampaign + "/whatif", `{"sample":10}`, []string{marketer}, http.StatusBadRequest},
+		{"an unknown channel is refused", http.MethodPost, "/v1/campaigns/" + loadCampaign + "/whatif", `{"contact":{"channel":"fax"}}`, []string{marketer}, http.StatusBadRequest},
+		{"an intent that is not a word is refused", http.MethodPost, "/v1/campaigns/" + loadCampaign + "/whatif", `{"contact":{"intent":"high bill!"}}`, []string{marketer}, http.StatusBadRequest},
+		{"a chat contact about a high bill", http.MethodPost, "/v1/campaigns/" + loadCampaign + "/whatif", `{"contact":{"channel":"CHAT","intent":"High_Bill"}}`, []string{marketer}, http.StatusOK},
 		{"an empty object is fine", http.MethodPost, "/v1/campaigns/" + loadCampaign + "/whatif", `{}`, []string{marketer}, http.StatusOK},
 		{"unknown campaign", http.MethodPost, "/v1/campaigns/nope/whatif", nil, []string{marketer}, http.StatusNotFound},
 		{"unknown job", http.MethodGet, "/v1/campaigns/" + loadCampaign + "/whatif/wi-0000", nil, []string{analyst}, http.StatusNotFound},

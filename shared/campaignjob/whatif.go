@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/apperr"
@@ -61,10 +62,12 @@ type WhatIfJob struct {
 	FinishedAt  time.Time    `json:"finishedAt,omitzero"`
 	// DecidedAt is the moment the engine decides for: the campaign's
 	// launch time, or the request time when it has launched already.
-	DecidedAt time.Time    `json:"decidedAt"`
-	Progress  Progress     `json:"progress"`
-	Result    WhatIfResult `json:"result"`
-	Error     string       `json:"error,omitempty"`
+	DecidedAt time.Time `json:"decidedAt"`
+	// Contact is the contact every customer is imagined to make.
+	Contact  WhatIfContact `json:"contact"`
+	Progress Progress      `json:"progress"`
+	Result   WhatIfResult  `json:"result"`
+	Error    string        `json:"error,omitempty"`
 
 	// Chunk counts the job's finished chunks; Cursor is where the next one
 	// goes on; CapUsed is each globally capped offer's use, real plus
@@ -72,6 +75,44 @@ type WhatIfJob struct {
 	Chunk   int              `json:"-"`
 	Cursor  string           `json:"-"`
 	CapUsed map[string]int64 `json:"-"`
+}
+
+// WhatIfContact is the contact a what-if imagines for every customer: a
+// channel (default voice) and, optionally, the reason they call, so that
+// offers made on an intent ("high_bill") can be tried.
+type WhatIfContact struct {
+	Channel string `json:"channel"`
+	Intent  string `json:"intent,omitempty"`
+}
+
+// MaxIntentChars bounds a what-if's intent.
+const MaxIntentChars = 64
+
+// Normalize fills the default channel and lower-cases both fields.
+func (c *WhatIfContact) Normalize() {
+	c.Channel = strings.ToLower(strings.TrimSpace(c.Channel))
+	c.Intent = strings.ToLower(strings.TrimSpace(c.Intent))
+	if c.Channel == "" {
+		c.Channel = profiles.ChannelVoice
+	}
+}
+
+// Validate names every field that is wrong.
+func (c WhatIfContact) Validate() error {
+	var p apperr.Problems
+	if !slices.Contains(profiles.Channels, c.Channel) {
+		p.Add("contact.channel", "must be one of %s, not %q", strings.Join(profiles.Channels, ", "), c.Channel)
+	}
+	if len(c.Intent) > MaxIntentChars {
+		p.Add("contact.intent", "must be at most %d characters", MaxIntentChars)
+	}
+	for _, r := range c.Intent {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			p.Add("contact.intent", "must be letters, digits, _ or -, such as high_bill")
+			break
+		}
+	}
+	return p.Err()
 }
 
 // Progress is how far a job has read the profiles table.
@@ -214,7 +255,11 @@ func (w *WhatIf) log() *slog.Logger {
 // Start creates a job for a campaign and runs its first chunk inline; a
 // base read within the budget is done when Start returns. Otherwise the
 // rest runs in the background and the job is returned running.
-func (w *WhatIf) Start(ctx context.Context, campaignID, by string) (WhatIfJob, error) {
+func (w *WhatIf) Start(ctx context.Context, campaignID, by string, contact WhatIfContact) (WhatIfJob, error) {
+	contact.Normalize()
+	if err := contact.Validate(); err != nil {
+		return WhatIfJob{}, err
+	}
 	c, err := w.Catalog.GetCampaign(ctx, campaignID)
 	if err != nil {
 		return WhatIfJob{}, err
@@ -228,7 +273,7 @@ func (w *WhatIf) Start(ctx context.Context, campaignID, by string) (WhatIfJob, e
 	}
 	job := WhatIfJob{
 		ID: newJobID(), CampaignID: campaignID, Status: WhatIfQueued, RequestedBy: by,
-		RequestedAt: now, UpdatedAt: now, DecidedAt: maxTime(now, c.LaunchAt),
+		RequestedAt: now, UpdatedAt: now, DecidedAt: maxTime(now, c.LaunchAt), Contact: contact,
 	}
 	if err := w.Jobs.CreateWhatIf(ctx, job); err != nil {
 		return WhatIfJob{}, err
@@ -397,6 +442,7 @@ type evaluator struct {
 	snap       *decide.Snapshot
 	policy     decide.Policy
 	at         time.Time
+	contact    WhatIfContact
 	audience   *rules.Rule
 	audErr     error
 	propensity map[string]decide.Counts
@@ -448,8 +494,10 @@ func (w *WhatIf) prepare(ctx context.Context, job *WhatIfJob) (*evaluator, error
 	offers = append(offers, own...)
 	campaigns = append(campaigns, c)
 
+	contact := job.Contact
+	contact.Normalize()
 	ev := &evaluator{campaign: c, snap: decide.NewSnapshot(offers, campaigns), policy: w.Policy, at: job.DecidedAt,
-		exhausted: map[string]bool{}, capUsed: maps.Clone(job.CapUsed)}
+		contact: contact, exhausted: map[string]bool{}, capUsed: maps.Clone(job.CapUsed)}
 	if ev.capUsed == nil {
 		ev.capUsed = map[string]int64{}
 	}
@@ -479,9 +527,9 @@ func (w *WhatIf) prepare(ctx context.Context, job *WhatIfJob) (*evaluator, error
 	return ev, nil
 }
 
-// Matches reports whether the campaign's audience rule selects the
-// customer, evaluated as the engine does for a voice contact at the job's
-// moment.
+// matches reports whether the campaign's audience rule selects the
+// customer, evaluated as the engine does for the job's contact at the
+// job's moment.
 func (ev *evaluator) matches(p *profiles.Profile) (bool, error) {
 	if ev.audErr != nil {
 		return false, ev.audErr
@@ -489,7 +537,7 @@ func (ev *evaluator) matches(p *profiles.Profile) (bool, error) {
 	if ev.audience.Always() {
 		return true, nil
 	}
-	facts := rules.ContactFacts{Channel: profiles.ChannelVoice, At: ev.at}
+	facts := rules.ContactFacts{Channel: ev.contact.Channel, Intent: ev.contact.Intent, At: ev.at}
 	act := rules.NewActivation(rules.VarsFrom(*p, facts, ev.at))
 	return act.Eval(ev.audience, rules.Campaign{ID: ev.campaign.ID, Name: ev.campaign.Name})
 }
@@ -508,7 +556,7 @@ func (ev *evaluator) evaluate(p *profiles.Profile, r *WhatIfResult) {
 	r.Matched++
 	in := decide.Input{
 		Now: ev.at, Profile: p, Propensity: ev.propensity, Exhausted: ev.exhausted,
-		Contact: decide.Contact{ContactID: "whatif", Channel: profiles.ChannelVoice},
+		Contact: decide.Contact{ContactID: "whatif", Channel: ev.contact.Channel, Intent: ev.contact.Intent},
 	}
 	d := decide.Decide(in, ev.snap, ev.policy)
 	// Reserve global caps as the offer function does: a winner whose cap

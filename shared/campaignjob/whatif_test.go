@@ -231,7 +231,7 @@ func TestWhatIf(t *testing.T) {
 }
 
 func countsAddUpInline(t *testing.T, b *base) {
-	job, err := b.whatIf(nil).Start(context.Background(), spring, "maria@example.com")
+	job, err := b.whatIf(nil).Start(context.Background(), spring, "maria@example.com", campaignjob.WhatIfContact{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func inChunksWithDuplicateDeliveries(t *testing.T, b *base) {
 	w := b.whatIf(starter)
 	w.InlineBudget, w.ChunkPages = time.Nanosecond, 1
 	ctx := context.Background()
-	job, err := w.Start(ctx, spring, "maria@example.com")
+	job, err := w.Start(ctx, spring, "maria@example.com", campaignjob.WhatIfContact{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func inChunksWithDuplicateDeliveries(t *testing.T, b *base) {
 		t.Fatalf("ran in %d chunks", done.Progress.Chunks)
 	}
 	// The same counts as one inline run.
-	inline, err := b.whatIf(nil).Start(ctx, spring, "maria@example.com")
+	inline, err := b.whatIf(nil).Start(ctx, spring, "maria@example.com", campaignjob.WhatIfContact{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +333,7 @@ func inChunksWithDuplicateDeliveries(t *testing.T, b *base) {
 func refusals(t *testing.T, b *base) {
 	ctx := context.Background()
 	w := b.whatIf(nil)
-	if _, err := w.Start(ctx, "nope", "x"); !errors.Is(err, apperr.ErrNotFound) {
+	if _, err := w.Start(ctx, "nope", "x", campaignjob.WhatIfContact{}); !errors.Is(err, apperr.ErrNotFound) {
 		t.Fatalf("unknown campaign: %v", err)
 	}
 	c := catalog.Campaign{ID: "old", Status: catalog.CampaignEnded}
@@ -342,7 +342,7 @@ func refusals(t *testing.T, b *base) {
 	if _, err := b.catalog.CreateCampaign(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Start(ctx, "old", "x"); !errors.Is(err, apperr.ErrConflict) {
+	if _, err := w.Start(ctx, "old", "x", campaignjob.WhatIfContact{}); !errors.Is(err, apperr.ErrConflict) {
 		t.Fatalf("ended campaign: %v", err)
 	}
 	e := catalog.Campaign{ID: "empty", Status: catalog.CampaignPlanned}
@@ -351,7 +351,7 @@ func refusals(t *testing.T, b *base) {
 	if _, err := b.catalog.CreateCampaign(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	job, err := w.Start(ctx, "empty", "x")
+	job, err := w.Start(ctx, "empty", "x", campaignjob.WhatIfContact{})
 	if _, ok := apperr.AsProblems(err); !ok || job.Status != campaignjob.WhatIfFailed {
 		t.Fatalf("campaign without offers: %v %+v", err, job)
 	}
