@@ -428,3 +428,35 @@ func TestALaterVersionOfAContactOffTheRecentListIsNotCountedAgain(t *testing.T) 
 		t.Errorf("count %d, want %d", p.ContactCount, count+1)
 	}
 }
+
+func TestMissingRepeatMarks(t *testing.T) {
+	r := Repeats{Earlier: []string{"e1", "e2", "e3"}, Later: []string{"l1", "l2"}}
+	cases := []struct {
+		name    string
+		handled bool
+		marks   map[string]RepeatMarks
+		want    []Pair
+	}{
+		{"nothing marked yet", true,
+			map[string]RepeatMarks{"c": {Handled: true}, "e1": {Handled: true}, "e2": {}, "l1": {}, "l2": {}},
+			[]Pair{{"e1", "c"}, {"c", "l1"}, {"c", "l2"}}},
+		{"all marked: nothing to write", true,
+			map[string]RepeatMarks{"c": {Handled: true, RepeatContact: true, RepeatWithin7d: true},
+				"e1": {Handled: true, RepeatWithin7d: true}, "l1": {RepeatContact: true}, "l2": {RepeatContact: true}},
+			nil},
+		{"a later contact still unmarked", true,
+			map[string]RepeatMarks{"c": {Handled: true, RepeatWithin7d: true}, "l1": {RepeatContact: true}, "l2": {}},
+			[]Pair{{"c", "l2"}}},
+		{"an abandoned contact marks no later one", false,
+			map[string]RepeatMarks{"c": {}, "l1": {}, "l2": {}}, nil},
+		{"an earlier handled contact not yet marked", false,
+			map[string]RepeatMarks{"c": {RepeatContact: true}, "e3": {Handled: true}},
+			[]Pair{{"e3", "c"}}},
+	}
+	for _, c := range cases {
+		got := r.Missing("c", c.handled, c.marks)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+}

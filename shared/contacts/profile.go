@@ -22,6 +22,43 @@ type Repeats struct {
 	Later []string
 }
 
+// RepeatMarks is what a contact item says for the repeat-contact marks.
+type RepeatMarks struct {
+	Handled        bool
+	RepeatWithin7d bool
+	RepeatContact  bool
+}
+
+// Pair is one repeat to mark: Earlier, a handled contact, became a repeat
+// when the customer contacted again (Later) within RepeatWindow.
+type Pair struct{ Earlier, Later string }
+
+// Missing are the pairs whose marks are not all on the contact items yet:
+// for each earlier handled contact, the pair with this contact; and, when
+// this contact was handled, the pair with each later one. Marks already
+// there cost nothing, so a contact with many recent contacts does not
+// write them all again on every record.
+func (r Repeats) Missing(self string, handled bool, marks map[string]RepeatMarks) []Pair {
+	var out []Pair
+	me := marks[self]
+	for _, e := range r.Earlier {
+		m := marks[e]
+		if m.Handled && (!m.RepeatWithin7d || !me.RepeatContact) {
+			out = append(out, Pair{e, self})
+			me.RepeatContact = true
+		}
+	}
+	if handled {
+		for _, l := range r.Later {
+			if _, known := marks[l]; known && (!me.RepeatWithin7d || !marks[l].RepeatContact) {
+				out = append(out, Pair{self, l})
+				me.RepeatWithin7d = true
+			}
+		}
+	}
+	return out
+}
+
 // Empty reports whether there is nothing to mark.
 func (r Repeats) Empty() bool { return len(r.Earlier) == 0 && len(r.Later) == 0 }
 

@@ -187,6 +187,51 @@ func (s *Contacts) MarkRepeat(ctx context.Context, earlierID, laterID string) (b
 	return true, nil
 }
 
+// RepeatMarks reads, in one strongly consistent BatchGetItem per 100
+// contacts, what the repeat-contact marks need of each contact: whether it
+// was handled and which marks it carries. Unknown contacts are left out.
+func (s *Contacts) RepeatMarks(ctx context.Context, ids []string) (map[string]contacts.RepeatMarks, error) {
+	ids = distinct(ids)
+	out := make(map[string]contacts.RepeatMarks, len(ids))
+	for start := 0; start < len(ids); start += batchGetLimit {
+		keys := make([]map[string]types.AttributeValue, 0, batchGetLimit)
+		for _, id := range ids[start:min(start+batchGetLimit, len(ids))] {
+			keys = append(keys, contactKey(id))
+		}
+		pending := map[string]types.KeysAndAttributes{s.table: {
+			Keys: keys, ConsistentRead: aws.Bool(true),
+			ProjectionExpression: aws.String("#id, #facts.#handled, #rw, #rc"),
+			ExpressionAttributeNames: map[string]string{"#id": contacts.AttrContactID, "#facts": contacts.AttrFacts, "#handled": "handled",
+				"#rw": contacts.AttrRepeatWithin7d, "#rc": contacts.AttrRepeatContact},
+		}}
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt >= unprocessedAttempts {
+				return nil, fmt.Errorf("read repeat marks: still unprocessed after %d rounds", attempt)
+			}
+			if attempt > 0 {
+				if err := pause(ctx, attempt); err != nil {
+					return nil, err
+				}
+			}
+			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+			if err != nil {
+				return nil, fmt.Errorf("read repeat marks: %w", err)
+			}
+			for _, item := range res.Responses[s.table] {
+				c, err := decodeContact(item)
+				if err != nil {
+					return nil, err
+				}
+				out[c.ContactID] = contacts.RepeatMarks{
+					Handled: c.Facts != nil && c.Facts.Handled, RepeatWithin7d: c.RepeatWithin7d, RepeatContact: c.RepeatContact,
+				}
+			}
+			pending = res.UnprocessedKeys
+		}
+	}
+	return out, nil
+}
+
 // PutLens writes a contact's lens, whose Version must be one more than the
 // stored lens's (1 for the first); apperr.ErrConflict when another write
 // came first. seen is when the contact was first heard of, for its expiry.

@@ -131,6 +131,16 @@ func TestMarkRepeatOnlyOnAHandledContact(t *testing.T) {
 	if !h.RepeatWithin7d || a.RepeatWithin7d || !l.RepeatContact || l.RepeatWithin7d {
 		t.Errorf("flags: handled %v abandoned %v later %v/%v", h.RepeatWithin7d, a.RepeatWithin7d, l.RepeatContact, l.RepeatWithin7d)
 	}
+	marks, err := s.RepeatMarks(ctx, []string{"handled", "abandoned", "later", "unknown", "handled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]contacts.RepeatMarks{
+		"handled": {Handled: true, RepeatWithin7d: true}, "abandoned": {}, "later": {Handled: true, RepeatContact: true},
+	}
+	if len(marks) != len(want) || marks["handled"] != want["handled"] || marks["abandoned"] != want["abandoned"] || marks["later"] != want["later"] {
+		t.Errorf("marks %+v", marks)
+	}
 }
 
 func TestTimelineAndQueueWaitingListChangeTogether(t *testing.T) {

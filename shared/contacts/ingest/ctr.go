@@ -96,16 +96,18 @@ func (h *CTR) Apply(ctx context.Context, r stream.Record, it stream.Item[*connec
 	if err != nil && !errors.Is(err, errUnchanged) {
 		return fmt.Errorf("put contact on profile: %w", err)
 	}
-	for _, earlier := range repeats.Earlier {
-		if _, err := h.Contacts.MarkRepeat(ctx, earlier, c.ContactID); err != nil {
-			return err
-		}
+	if repeats.Empty() {
+		return nil
 	}
-	if c.Facts != nil && c.Facts.Handled {
-		for _, later := range repeats.Later {
-			if _, err := h.Contacts.MarkRepeat(ctx, c.ContactID, later); err != nil {
-				return err
-			}
+	// Only the marks not yet on the contact items are written: a customer
+	// with many recent contacts costs one read, not a write per contact.
+	marks, err := h.Contacts.RepeatMarks(ctx, append(append([]string{c.ContactID}, repeats.Earlier...), repeats.Later...))
+	if err != nil {
+		return err
+	}
+	for _, pair := range repeats.Missing(c.ContactID, c.Facts != nil && c.Facts.Handled, marks) {
+		if _, err := h.Contacts.MarkRepeat(ctx, pair.Earlier, pair.Later); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -25,6 +25,7 @@ type Contacts interface {
 	ApplyFacts(ctx context.Context, contactID string, f contacts.Facts) (contacts.FactsWrite, error)
 	SetProfile(ctx context.Context, contactID, profileID string) error
 	MarkRepeat(ctx context.Context, earlierID, laterID string) (bool, error)
+	RepeatMarks(ctx context.Context, ids []string) (map[string]contacts.RepeatMarks, error)
 	PutLens(ctx context.Context, contactID string, l contacts.Lens, seen time.Time) error
 	ApplyEvents(ctx context.Context, w contacts.TimelineChange) error
 }
