@@ -164,11 +164,27 @@ func (s *Source) queueNames(ctx context.Context) map[string]string {
 	return names
 }
 
-// classify marks throttling, so the job can say why metrics are missing.
+// classify marks throttling, so the job can say why metrics are missing,
+// and says what Connect answered in a few words (the SDK's own message
+// carries the whole retry history).
 func classify(err error) error {
 	var api smithy.APIError
-	if errors.As(err, &api) && (api.ErrorCode() == "ThrottlingException" || api.ErrorCode() == "TooManyRequestsException") {
-		return fmt.Errorf("GetCurrentMetricData: %w: %w", loadwatch.ErrMetricsThrottled, err)
+	if !errors.As(err, &api) {
+		return fmt.Errorf("GetCurrentMetricData: %w", err)
 	}
-	return fmt.Errorf("GetCurrentMetricData: %w", err)
+	e := &callError{text: api.ErrorCode() + ": " + api.ErrorMessage(), errs: []error{err}}
+	if api.ErrorCode() == "ThrottlingException" || api.ErrorCode() == "TooManyRequestsException" {
+		e.errs = append(e.errs, loadwatch.ErrMetricsThrottled)
+	}
+	return e
 }
+
+// callError is a failed Connect call in short words, still matching the
+// SDK's error (errors.As) and ErrMetricsThrottled (errors.Is).
+type callError struct {
+	text string
+	errs []error
+}
+
+func (e *callError) Error() string   { return "GetCurrentMetricData: " + e.text }
+func (e *callError) Unwrap() []error { return e.errs }
