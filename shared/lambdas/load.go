@@ -16,6 +16,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/campaignjob/invoke"
 	"github.com/conduit-cx/conduit/shared/config"
 	"github.com/conduit-cx/conduit/shared/decide"
+	"github.com/conduit-cx/conduit/shared/kpi"
 	"github.com/conduit-cx/conduit/shared/load"
 	"github.com/conduit-cx/conduit/shared/loadwatch"
 	"github.com/conduit-cx/conduit/shared/loadwatch/connectmetrics"
@@ -35,9 +36,9 @@ const (
 	// this long (default 10m).
 	EnvLoadMinHold = "CONDUIT_LOAD_MIN_HOLD"
 	// EnvServiceWindow is how far back the recent ASA and service level
-	// look (default 15m); EnvServiceThreshold is T of SL(T) (default 20s).
-	EnvServiceWindow    = "CONDUIT_SERVICE_WINDOW"
-	EnvServiceThreshold = "CONDUIT_SERVICE_LEVEL_THRESHOLD"
+	// look (default 15m). T of SL(T) is the KPIs' own, EnvServiceLevelSeconds,
+	// so the load gate and the reports mean the same service level.
+	EnvServiceWindow = "CONDUIT_SERVICE_WINDOW"
 	// EnvLambdaEndpoint overrides the Lambda API endpoint (the local
 	// runner's invoke API); EnvWhatIfFunction names the function that runs
 	// what-if chunks (default conduit-<stage>-campaigns).
@@ -60,7 +61,7 @@ func loadSettings(cfg config.Config, lookup func(string) (string, bool)) (loadwa
 		dst  *time.Duration
 	}{
 		{EnvLoadStaleAfter, &s.Thresholds.StaleAfter}, {EnvLoadMinDwell, &s.Thresholds.MinDwell},
-		{EnvLoadMinHold, &s.MinHold}, {EnvServiceWindow, &s.ServiceWindow}, {EnvServiceThreshold, &s.ServiceThreshold},
+		{EnvLoadMinHold, &s.MinHold}, {EnvServiceWindow, &s.ServiceWindow},
 	} {
 		v, ok := lookup(d.name)
 		if !ok || strings.TrimSpace(v) == "" {
@@ -73,6 +74,11 @@ func loadSettings(cfg config.Config, lookup func(string) (string, bool)) (loadwa
 		}
 		*d.dst = parsed
 	}
+	sl, err := config.Int(lookup, EnvServiceLevelSeconds, int(kpi.DefaultServiceLevelThreshold/time.Second))
+	if err != nil || sl < 1 || sl > 3600 {
+		problems = append(problems, fmt.Errorf("%s must be a whole number of seconds from 1 to 3600", EnvServiceLevelSeconds))
+	}
+	s.ServiceThreshold = time.Duration(sl) * time.Second
 	if err := s.Thresholds.Validate(); err != nil {
 		problems = append(problems, err)
 	}
