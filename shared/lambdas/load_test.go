@@ -67,7 +67,7 @@ func TestCampaignsAnswersItsPayloads(t *testing.T) {
 	}
 	for payload, want := range map[string]string{
 		`{"whatif":{"chunk":-1}}`:                       "whatif.jobId",
-		`{"whatif":{"jobId":"x","chunk":1,"extra":1}}`: "whatif",
+		`{"whatif":{"jobId":"x","chunk":1,"extra":1}}`:  "whatif",
 		`{"version":"2.0","routeKey":"GET /v1/queues"}`: "detail-type",
 	} {
 		if _, err := h.Invoke(ctx, []byte(payload)); err == nil || !strings.Contains(err.Error(), want) {
