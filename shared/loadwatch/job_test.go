@@ -277,7 +277,7 @@ func TestMissingMetricsNeverRelease(t *testing.T) {
 				}
 			}
 			hold, _ := f.board.w.HoldOf("spring")
-			if !strings.HasPrefix(hold.Reason, "held: ") || hold.Since != t0 {
+			if !strings.HasPrefix(hold.Reason, "held: ") || hold.Since != t0 || hold.Queues == nil {
 				t.Fatalf("hold %+v", hold)
 			}
 			if tc.reason != "" && !strings.Contains(f.emf.String(), `"Reason":"`+tc.reason+`"`) {

@@ -236,7 +236,7 @@ func HeldByLoad(c catalog.Campaign) (since time.Time, ok bool) {
 
 // holdingQueues are the queues that hold a campaign on their own.
 func holdingQueues(g load.Gate, states []load.State, now time.Time, staleAfter time.Duration) []string {
-	var out []string
+	out := []string{}
 	for _, s := range states {
 		if len(g.Queues) > 0 && !slices.Contains(g.Queues, s.Queue) {
 			continue
