@@ -4,11 +4,19 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/conduit-cx/conduit/scripts/localaws"
+	"github.com/conduit-cx/conduit/scripts/localconnect"
+
 	"github.com/conduit-cx/conduit/scripts/seed"
 	"github.com/conduit-cx/conduit/shared/campaignjob"
+	"github.com/conduit-cx/conduit/shared/campaignjob/invoke"
 	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/profiles"
@@ -84,6 +92,55 @@ func TestWhatIfOverTheDemoBase(t *testing.T) {
 				c.ID, job.Contact.Channel, job.Contact.Intent, r.Profiles, r.Matched, direct, r.Offered, r.HeldBack, r.ExpectedExtraContacts)
 		})
 	}
+}
+
+// TestWhatIfInTheBackground runs a what-if whose later chunks go, as in
+// the cloud, by asynchronous invocations (InvocationType Event) of the
+// campaigns function, here through the local Lambda Invoke API.
+func TestWhatIfInTheBackground(t *testing.T) {
+	env := storetest.New(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	if err := seed.Run(ctx, seed.Env{Config: env.Config, Clients: env.Clients, Tables: env.Tables, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
+	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables, profileStore)
+	w := &campaignjob.WhatIf{
+		Catalog: store.NewCatalog(env.Clients.Dynamo, env.Tables), Profiles: profileStore, Propensity: decisions, Caps: decisions,
+		Jobs: store.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),
+		PageSize: 100, InlineBudget: time.Nanosecond, ChunkPages: 2, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	h := &campaignjob.Handler{WhatIf: w}
+	invoker := localaws.NewInvoker(localconnect.DefaultRegion, map[string]lambda.Handler{"campaigns": lambda.NewHandler(h.Handle)},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	invoker.SetTimeout("campaigns", time.Minute)
+	srv := httptest.NewServer(&localaws.LambdaAPI{Invoker: invoker})
+	defer srv.Close()
+	defer invoker.Wait()
+	w.Starter = &invoke.Lambda{Endpoint: srv.URL, Region: localconnect.DefaultRegion, Function: "campaigns",
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+
+	job, err := w.Start(ctx, "family-plan", "maria.marketing", campaignjob.WhatIfContact{})
+	if err != nil || job.Status != campaignjob.WhatIfRunning {
+		t.Fatalf("start: %+v %v", job, err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	var seen []float64
+	for job.Status == campaignjob.WhatIfRunning && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		if job, err = w.Job(ctx, "family-plan", job.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(seen); n == 0 || seen[n-1] != job.Progress.Percent {
+			seen = append(seen, job.Progress.Percent)
+		}
+	}
+	r := job.Result
+	if job.Status != campaignjob.WhatIfDone || r.Profiles != seed.DemoProfiles || r.Offered+r.HeldBackTotal() != r.Matched || job.Progress.Chunks < 3 {
+		t.Fatalf("job %s after %d chunks: %+v (%s)", job.Status, job.Progress.Chunks, r, job.Error)
+	}
+	t.Logf("done in %d chunks; progress seen %v; matched %d, offered %d", job.Progress.Chunks, seen, r.Matched, r.Offered)
 }
 
 func demoCampaign(t *testing.T, now time.Time, id string) catalog.Campaign {
