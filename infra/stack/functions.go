@@ -110,15 +110,26 @@ var Functions = []Function{
 		DecisionDeadline: true,
 	},
 	{
+		Name: "survey", Purpose: "records a post-contact survey answer on the contact and the customer's profile; idempotent",
+		Trigger: TriggerContactFlow, MemoryMB: 256, Timeout: 3 * time.Second,
+		Tables: []TableUse{
+			{store.ContactsTable, Write},        // the survey attribute only, once per contact
+			{store.ProfilesTable, Read | Write}, // who the caller is; last survey score on the profile
+		},
+		DecisionDeadline: true,
+	},
+	{
 		Name: "api", Purpose: "the marketer and analyst HTTPS API",
 		Trigger: TriggerAPI, MemoryMB: 512, Timeout: 10 * time.Second, ReservedConcurrency: 20,
 		Tables: []TableUse{
 			{store.ProfilesTable, Read | Write | Delete}, // erasure deletes the profile and its identity items
 			{store.CatalogTable, Read | Write},
-			{store.ContactsTable, Read | Delete}, // decisions for analysts; erasure deletes contacts
-			{store.KPIsTable, Read | Write},      // KPIs; benchmarks set by an administrator
-			{store.StateTable, Read | Write},     // load states; suppression after erasure
+			{store.ContactsTable, Read | Write | Delete}, // decisions for analysts; survey answers from survey tools; erasure deletes contacts
+			{store.KPIsTable, Read | Write},              // KPIs; benchmarks set by an administrator
+			{store.StateTable, Read | Write},             // load states; suppression after erasure
+			{store.SocialTable, Read | Write | Delete},   // social posts: ingest, work queues, handling; erasure deletes a customer's posts
 		},
+		Publishes: []store.Stream{store.DecisionsStream}, // routed social posts (type social_post_routed)
 	},
 	{
 		Name: "ctr", Purpose: "per-contact facts from Amazon Connect contact records; dedupes",

@@ -507,7 +507,7 @@ func TestGatewayPath(t *testing.T) {
 	}
 }
 
-func TestConnectMayInvokeOnlyOfferAndOutcome(t *testing.T) {
+func TestConnectMayInvokeOnlyTheContactFlowFunctions(t *testing.T) {
 	s := devStack(t)
 	var invokable []string
 	for _, r := range s.resources("AWS::Lambda::Permission") {
@@ -520,11 +520,12 @@ func TestConnectMayInvokeOnlyOfferAndOutcome(t *testing.T) {
 		}
 		invokable = append(invokable, jsonOf(p["FunctionName"]))
 	}
-	if len(invokable) != 2 || !strings.Contains(strings.Join(invokable, " "), "FnOfferLive") || !strings.Contains(strings.Join(invokable, " "), "FnOutcomeLive") {
-		t.Errorf("Connect may invoke %v, want the live aliases of offer and outcome", invokable)
+	all := strings.Join(invokable, " ")
+	if len(invokable) != 3 || !strings.Contains(all, "FnOfferLive") || !strings.Contains(all, "FnOutcomeLive") || !strings.Contains(all, "FnSurveyLive") {
+		t.Errorf("Connect may invoke %v, want the live aliases of offer, outcome and survey", invokable)
 	}
-	if n := len(s.resources("AWS::Connect::IntegrationAssociation")); n != 2 {
-		t.Errorf("%d integration associations, want 2", n)
+	if n := len(s.resources("AWS::Connect::IntegrationAssociation")); n != 3 {
+		t.Errorf("%d integration associations, want 3", n)
 	}
 }
 

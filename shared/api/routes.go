@@ -50,6 +50,13 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodPost, "/v1/campaigns/{id}/whatif", marketers, s.startWhatIf())
 	s.handle(http.MethodGet, "/v1/campaigns/{id}/whatif/{jobId}", readers, s.getWhatIf())
 
+	// Voice of the customer: social posts and post-contact surveys (issue 10).
+	s.handle(http.MethodPost, "/v1/social/posts", ingesters, s.createPost())
+	s.handle(http.MethodGet, "/v1/social/posts", readers, s.listPosts())
+	s.handle(http.MethodGet, "/v1/social/posts/{network}/{postId}", readers, s.getPost())
+	s.handle(http.MethodPatch, "/v1/social/posts/{network}/{postId}", postHandlers, s.handlePost())
+	s.handle(http.MethodPost, "/v1/contacts/{contactId}/survey", ingesters, s.recordSurvey())
+
 	// The contract of the whole API (public).
 	s.handlePublic(http.MethodGet, "/v1/openapi.json", s.openAPI())
 }

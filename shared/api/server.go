@@ -18,6 +18,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/logging"
+	"github.com/conduit-cx/conduit/shared/voice"
 )
 
 // MaxBodyBytes bounds every request body.
@@ -52,6 +53,16 @@ type Deps struct {
 	// campaigns they hold. WhatIf starts and reads campaign what-ifs.
 	Load   LoadBoardReader
 	WhatIf WhatIfRunner
+
+	// Social keeps social posts; VoiceEvents publishes routed posts to the
+	// teams' tools; VoiceRules triage them (nil: voice.DefaultRules()).
+	// VoiceProfiles puts posts on their authors' profiles; Surveys records
+	// post-contact survey answers from survey tools.
+	Social        SocialStore
+	VoiceEvents   EventPublisher
+	VoiceRules    *voice.Rules
+	VoiceProfiles ProfileMutator
+	Surveys       SurveyRecorder
 }
 
 // Route is one registered operation and the scopes that may call it.

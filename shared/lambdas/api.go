@@ -24,14 +24,15 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
 	kpis := store.NewKPIs(clients.Dynamo, tables)
 	loadBoard := store.NewLoadBoard(clients.Dynamo, tables)
+	social := store.NewSocial(clients.Dynamo, tables)
 	srv := api.NewServer(api.Deps{
 		Profiles: profileStore,
 		Identity: identity.NewHasher(cfg.IdentityKey),
 		Catalog:  offer.NewCache(catalogStore, decisions, loadBoard, cfg.CatalogRefresh, nil, nil),
 		Policy:   decide.DefaultPolicy(),
 		Contacts: decisions,
-		// Erasure removes the person's contacts too.
-		Erasers:      []api.Eraser{store.NewContacts(clients.Dynamo, tables)},
+		// Erasure removes the person's contacts and social posts too.
+		Erasers:      []api.Eraser{store.NewContacts(clients.Dynamo, tables), social},
 		CatalogStore: catalogStore,
 
 		// Measurement: the rollup's KPI buckets and the metric benchmarks.
@@ -42,6 +43,13 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 		// chunks run in the campaigns function.
 		Load:   loadBoard,
 		WhatIf: whatIf(cfg, clients),
+
+		// Voice of the customer: social posts, routed onto the decisions
+		// stream as social_post_routed events, and survey answers.
+		Social:        social,
+		VoiceEvents:   voiceEvents(cfg, clients),
+		VoiceProfiles: profileStore,
+		Surveys:       &offer.SurveyRecorder{Store: store.NewSurveys(clients.Dynamo, tables), Profiles: profileStore},
 	})
 	return algnhsa.New(srv, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2}), nil
 }

@@ -94,6 +94,7 @@ func Registry() map[string]Function {
 		"api":           {Trigger: OnAPI(), New: API, Timeout: 10 * time.Second},
 		"offer":         {Trigger: OnInvoke(), New: Offer, Timeout: 3 * time.Second},
 		"outcome":       {Trigger: OnInvoke(), New: Outcome, Timeout: 3 * time.Second},
+		"survey":        {Trigger: OnInvoke(), New: Survey, Timeout: 3 * time.Second},
 		"ctr":           {Trigger: ctrTrigger, New: CTR, Timeout: time.Minute},
 		"speech":        {Trigger: speechTrigger, New: Speech, Timeout: 30 * time.Second},
 		"contactevents": {Trigger: contactEventsTrigger, New: ContactEvents, Timeout: 10 * time.Second},

@@ -109,6 +109,10 @@ func (in PostInput) Build(h identity.Hasher, rules *Rules, now time.Time) (Post,
 	switch n := utf8.RuneCountInString(text); {
 	case !utf8.ValidString(in.Text):
 		p.Add("text", "is not valid UTF-8")
+	case strings.ContainsRune(text, utf8.RuneError):
+		// A JSON decoder or a gateway turns bytes that are not UTF-8 into
+		// U+FFFD on the way: the text is no longer what was posted.
+		p.Add("text", "holds U+FFFD replacement characters: it was not valid UTF-8 on its way here")
 	case n == 0:
 		p.Add("text", "is required: the post as written")
 	case n > MaxTextChars:

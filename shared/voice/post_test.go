@@ -49,6 +49,7 @@ func TestBuildPostRefusesBadInput(t *testing.T) {
 		{"empty text", func(p *PostInput) { p.Text = "  \n " }, []string{"text"}},
 		{"huge text", func(p *PostInput) { p.Text = strings.Repeat("slow ", MaxTextChars) }, []string{"text"}},
 		{"text not UTF-8", func(p *PostInput) { p.Text = "bad \xff\xfe bytes" }, []string{"text"}},
+		{"text mangled on the way", func(p *PostInput) { p.Text = "bad \ufffd\ufffd bytes" }, []string{"text"}},
 		{"text with control characters", func(p *PostInput) { p.Text = "down\x00again" }, []string{"text"}},
 		{"no post id", func(p *PostInput) { p.PostID = "" }, []string{"postId"}},
 		{"post id with a slash", func(p *PostInput) { p.PostID = "a/b" }, []string{"postId"}},
