@@ -34,11 +34,12 @@ type Decisions struct {
 	client   dynamodbiface.DynamoDBAPI
 	tables   Tables
 	profiles *Profiles
+	contacts *Contacts
 }
 
 // NewDecisions returns the decision store of a stage.
 func NewDecisions(db *dynamo.DB, tables Tables, profileStore *Profiles) *Decisions {
-	return &Decisions{client: db.Client(), tables: tables, profiles: profileStore}
+	return &Decisions{client: db.Client(), tables: tables, profiles: profileStore, contacts: NewContacts(db, tables)}
 }
 
 // DecisionContext is what one batched read finds before a decision.
@@ -265,25 +266,9 @@ func (s *Decisions) RecordDecision(ctx context.Context, rec DecisionRecord) erro
 	return nil
 }
 
-// ReadContact reads a contact item, strongly consistent; ErrNotFound when
-// nothing is known of the contact.
+// ReadContact reads a contact item (see Contacts.Get).
 func (s *Decisions) ReadContact(ctx context.Context, contactID string) (contacts.Contact, error) {
-	res, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.tables.Contacts),
-		Key:            map[string]types.AttributeValue{contacts.AttrContactID: str(contactID)},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return contacts.Contact{}, fmt.Errorf("read contact: %w", err)
-	}
-	if res.Item == nil {
-		return contacts.Contact{}, fmt.Errorf("contact %s: %w", contactID, apperr.ErrNotFound)
-	}
-	var c contacts.Contact
-	if err := dynamo.UnmarshalItem(res.Item, &c); err != nil {
-		return contacts.Contact{}, fmt.Errorf("decode contact: %w", err)
-	}
-	return c, nil
+	return s.contacts.Get(ctx, contactID)
 }
 
 // ErrOutcomeExists is a second, different outcome for a decision.
