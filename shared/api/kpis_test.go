@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -637,4 +638,34 @@ func TestAgentScorecard(t *testing.T) {
 	if bad.Status != http.StatusBadRequest || !strings.Contains(string(bad.Body), "more than 400") {
 		t.Errorf("range too large: %d %s", bad.Status, bad.Body)
 	}
+}
+
+// emptyStore is a KPI store with nothing stored.
+type emptyStore struct{}
+
+func (emptyStore) Series(context.Context, kpi.Grain, kpi.Key, time.Time, time.Time) ([]rollup.Bucket, error) {
+	return nil, nil
+}
+
+func (emptyStore) Dimension(context.Context, kpi.Grain, kpi.Dimension, time.Time, time.Time, func(kpi.Key) bool, int) ([]rollup.Bucket, error) {
+	return nil, nil
+}
+
+// Any query string gets an answer or a 400 naming fields, never a 500.
+func FuzzKPIsQuery(f *testing.F) {
+	for _, q := range []string{"metric=asa", "metric=lift&by=campaign&campaign=spring&grain=day&from=2026-03-01&to=2026-03-02",
+		"metric=aht&by=queue&queue=%2F%23&format=csv", "metric=asa&from=2026-03-02T00:00:00%2B14:00&to=2026-03-02T00:00:01Z", "%zz&&=",
+		"metric=csat&grain=15m&from=0001-01-01&to=9999-12-31"} {
+		f.Add(q)
+	}
+	srv := api.NewServer(api.Deps{KPIs: emptyStore{}, Clock: func() time.Time { return kpiClock }})
+	f.Fuzz(func(t *testing.T, query string) {
+		if _, err := url.ParseQuery(query); err != nil || strings.ContainsFunc(query, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '#' }) {
+			return // API Gateway passes on only well-formed, encoded query strings
+		}
+		resp := apitest.Do(t, srv, apitest.Request(http.MethodGet, "/v1/kpis?"+query, nil, api.ScopeAnalyst))
+		if resp.Status != http.StatusOK && resp.Status != http.StatusBadRequest {
+			t.Fatalf("%q: status %d %s", query, resp.Status, resp.Body)
+		}
+	})
 }
