@@ -91,7 +91,7 @@ func (s *Server) createPost() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		if stored.ProfileID != "" {
+		if stored.ProfileID != "" && s.deps.VoiceProfiles != nil {
 			_, err := s.deps.VoiceProfiles.Mutate(ctx, stored.ProfileID, func(p *profiles.Profile) error {
 				if !voice.RecordPost(&p.Voice, stored) {
 					return errUnchanged
@@ -246,7 +246,7 @@ func (s *Server) handlePost() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		if p.ProfileID != "" && p.Triage.OpensComplaint {
+		if p.ProfileID != "" && p.Triage.OpensComplaint && s.deps.VoiceProfiles != nil {
 			// Should this fail, the complaint stays open on the profile and
 			// holds offers until it ages out: the safe side for the customer.
 			_, err := s.deps.VoiceProfiles.Mutate(ctx, p.ProfileID, func(pr *profiles.Profile) error {
