@@ -88,6 +88,12 @@ func (s *Server) getKPIs() http.Handler {
 			writeError(w, r, p)
 			return
 		}
+		// time.Time.Sub saturates where a bucket count could overflow: a
+		// span past the limit is refused before buckets are counted.
+		if span := to.Sub(grain.Start(from)); grain.Valid() && span > grain.Duration()*MaxKPIBuckets {
+			writeError(w, r, apperr.Invalid("to", "the range spans more than %d %s buckets in one answer; narrow the range or use a larger grain", MaxKPIBuckets, grain))
+			return
+		}
 		starts, err := kpi.Range(grain, from, to, MaxKPIBuckets)
 		if err != nil {
 			writeError(w, r, err)
@@ -278,8 +284,8 @@ func reportRange(q url.Values, defFrom, now time.Time, p *apperr.Problems) (time
 		p.Add("from", "must be before to (%s is not before %s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
 		return from, to
 	}
-	if n := kpi.GrainDay.CountBuckets(from, to); n > MaxReportDays {
-		p.Add("to", "the range holds %d days, more than %d in one report; narrow it", n, MaxReportDays)
+	if to.Sub(kpi.GrainDay.Start(from)) > MaxReportDays*24*time.Hour {
+		p.Add("to", "the range holds more than %d days, the most one report covers; narrow it", MaxReportDays)
 	}
 	return kpi.GrainDay.Start(from), to
 }
