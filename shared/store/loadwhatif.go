@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,7 +26,8 @@ const (
 	whatIfLatestPrefix = "whatif#latest#"
 )
 
-// WhatIfRetention is how long a what-if job is kept.
+// WhatIfRetention is how long a what-if job is kept after its last save
+// (counted on the wall clock, whatever moment the job decided for).
 const WhatIfRetention = 90 * 24 * time.Hour
 
 type whatIfItem struct {
@@ -35,6 +38,10 @@ type whatIfItem struct {
 	CapUsed    map[string]int64 `dynamo:"capUsed,omitempty"`
 	Doc        string           `dynamo:"doc"`
 	ExpiresAt  int64            `dynamo:"expiresAt"`
+	// SaveID names the write that stored the item: the SDK may send a
+	// write again after a timeout, and the retry of a write that did land
+	// must not fail its own condition.
+	SaveID string `dynamo:"saveId"`
 }
 
 type whatIfLatestItem struct {
@@ -62,9 +69,12 @@ func whatIfItemOf(job campaignjob.WhatIfJob) (whatIfItem, error) {
 	if err != nil {
 		return whatIfItem{}, fmt.Errorf("encode what-if %s: %w", job.ID, err)
 	}
+	var id [8]byte
+	_, _ = rand.Read(id[:])
 	return whatIfItem{
 		PK: whatIfPrefix + job.ID, CampaignID: job.CampaignID, Chunk: job.Chunk, Cursor: job.Cursor,
-		CapUsed: job.CapUsed, Doc: string(doc), ExpiresAt: job.RequestedAt.Add(WhatIfRetention).Unix(),
+		CapUsed: job.CapUsed, Doc: string(doc), ExpiresAt: time.Now().Add(WhatIfRetention).Unix(),
+		SaveID: hex.EncodeToString(id[:]),
 	}, nil
 }
 
@@ -74,7 +84,7 @@ func (s *WhatIfJobs) CreateWhatIf(ctx context.Context, job campaignjob.WhatIfJob
 	if err != nil {
 		return err
 	}
-	err = s.table.Put(it).If("attribute_not_exists($)", "pk").Run(ctx)
+	err = s.table.Put(it).If("attribute_not_exists($) OR $ = ?", "pk", "saveId", it.SaveID).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return fmt.Errorf("%w: what-if %s exists", apperr.ErrConflict, job.ID)
 	}
@@ -111,7 +121,7 @@ func (s *WhatIfJobs) SaveWhatIf(ctx context.Context, job campaignjob.WhatIfJob, 
 	if err != nil {
 		return err
 	}
-	err = s.table.Put(it).If("$ = ?", "chunk", prevChunk).Run(ctx)
+	err = s.table.Put(it).If("$ = ? OR $ = ?", "chunk", prevChunk, "saveId", it.SaveID).Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return fmt.Errorf("%w: what-if %s moved past chunk %d", apperr.ErrConflict, job.ID, prevChunk)
 	}
@@ -123,7 +133,7 @@ func (s *WhatIfJobs) SaveWhatIf(ctx context.Context, job campaignjob.WhatIfJob, 
 	}
 	at := job.FinishedAt.UnixMilli()
 	err = s.table.Put(whatIfLatestItem{PK: whatIfLatestPrefix + job.CampaignID, JobID: job.ID, FinishedAtMs: at,
-		ExpiresAt: job.FinishedAt.Add(WhatIfRetention).Unix()}).
+		ExpiresAt: time.Now().Add(WhatIfRetention).Unix()}).
 		If("attribute_not_exists($) OR $ <= ?", "pk", "finishedAtMs", at).Run(ctx)
 	if err != nil && !dynamo.IsCondCheckFailed(err) {
 		return fmt.Errorf("mark what-if %s the latest of campaign %s: %w", job.ID, job.CampaignID, err)
