@@ -30,14 +30,7 @@ func (s *Server) createCampaign() http.Handler {
 			return
 		}
 		var problems apperr.Problems
-		if in.Version != nil {
-			problems.Add("version", "is set by the server on create; leave it out")
-		}
-		if in.ID == "" {
-			in.ID = catalog.NewID(catalog.KindCampaign)
-		} else if !catalog.ValidID(in.ID) {
-			problems.Add("id", "must be 2-64 lower-case letters, digits, - or _, starting with a letter or digit")
-		}
+		in.ID, problems = newItemID(in.ID, in.Version, catalog.KindCampaign)
 		in.CampaignSpec.Normalize()
 		if err := in.CampaignSpec.Validate(); err != nil {
 			ps, _ := apperr.AsProblems(err)
@@ -56,30 +49,11 @@ func (s *Server) createCampaign() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		w.Header().Set("Location", "/v1/campaigns/"+c.ID)
-		withETag(w, c.Version)
-		writeJSON(w, http.StatusCreated, c)
+		writeCreated(w, campaignItems, "/v1/campaigns/"+c.ID, c)
 	})
 }
 
-func (s *Server) getCampaign() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := catalogID(r, catalog.KindCampaign)
-		if err == nil {
-			var c catalog.Campaign
-			if c, err = s.deps.CatalogStore.GetCampaign(r.Context(), id); err == nil {
-				if c.Deleted && !includeDeleted(r) {
-					err = fmt.Errorf("campaign %s was deleted (add ?includeDeleted=true to see it): %w", id, apperr.ErrNotFound)
-				} else {
-					withETag(w, c.Version)
-					writeJSON(w, http.StatusOK, c)
-					return
-				}
-			}
-		}
-		writeError(w, r, err)
-	})
-}
+func (s *Server) getCampaign() http.Handler { return readItem(s, campaignItems) }
 
 func (s *Server) listCampaigns() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -105,141 +79,63 @@ func (s *Server) listCampaigns() http.Handler {
 }
 
 func (s *Server) updateCampaign() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := catalogID(r, catalog.KindCampaign)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		var in campaignInput
-		if err := decodeCatalogJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		version, err := requiredVersion(r, in.Version, catalog.KindCampaign)
-		if err == nil && in.ID != "" && in.ID != id {
-			err = apperr.Invalid("id", "is %q but the path names %q; a campaign's id cannot change", in.ID, id)
-		}
-		if err == nil {
-			in.CampaignSpec.Normalize()
-			err = in.CampaignSpec.Validate()
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		now, by := s.now(), actor(r)
-		c, err := s.deps.CatalogStore.UpdateCampaign(r.Context(), id, version, func(c *catalog.Campaign) error {
+	return editItem(s, campaignItems, itemEdit[campaignInput, catalog.Campaign]{
+		decode: decodeCatalogJSON,
+		check: func(r *http.Request, id string, in *campaignInput) (int, error) {
+			version, err := requiredVersion(r, in.Version, catalog.KindCampaign)
+			if err == nil && in.ID != "" && in.ID != id {
+				err = apperr.Invalid("id", "is %q but the path names %q; a campaign's id cannot change", in.ID, id)
+			}
+			if err == nil {
+				in.CampaignSpec.Normalize()
+				err = in.CampaignSpec.Validate()
+			}
+			return version, err
+		},
+		change: func(e edit, in *campaignInput, c *catalog.Campaign) error {
 			if c.Status == catalog.CampaignEnded {
-				return fmt.Errorf("%w: campaign %s has ended and cannot change", apperr.ErrConflict, id)
+				return fmt.Errorf("%w: campaign %s has ended and cannot change", apperr.ErrConflict, e.id)
 			}
 			c.CampaignSpec = in.CampaignSpec
-			c.UpdatedAt, c.UpdatedBy = now, by
 			return nil
-		})
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		withETag(w, c.Version)
-		writeJSON(w, http.StatusOK, c)
+		},
 	})
 }
 
-func (s *Server) deleteCampaign() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := catalogID(r, catalog.KindCampaign)
-		var version int
-		if err == nil {
-			version, err = deleteVersion(r, catalog.KindCampaign)
-		}
-		if err == nil {
-			err = s.deps.CatalogStore.DeleteCampaign(r.Context(), id, version, actor(r), s.now())
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-}
+func (s *Server) deleteCampaign() http.Handler { return deleteItem(s, campaignItems) }
 
 func (s *Server) moveCampaign() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := catalogID(r, catalog.KindCampaign)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		var in statusInput
-		if err := decodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		version, err := itemVersion(r, in.Version, catalog.KindCampaign)
-		if err == nil && in.Status == "" {
-			err = apperr.Invalid("status", "is required: one of planned, ready, live, held, ended")
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		now, by := s.now(), actor(r)
-		c, err := s.deps.CatalogStore.UpdateCampaign(r.Context(), id, version, func(c *catalog.Campaign) error {
-			if err := c.Transition(catalog.CampaignStatus(in.Status), by, in.Reason, now); err != nil {
-				return err
-			}
-			c.UpdatedAt, c.UpdatedBy = now, by
-			return nil
-		})
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		s.deps.Log.InfoContext(r.Context(), "campaign moved", "campaign_id", id, "status", c.Status, "by", by)
-		withETag(w, c.Version)
-		writeJSON(w, http.StatusOK, c)
+	return editItem(s, campaignItems, itemEdit[statusInput, catalog.Campaign]{
+		decode: decodeJSON,
+		check:  statusCheck(catalog.KindCampaign, "planned, ready, live, held, ended"),
+		change: func(e edit, in *statusInput, c *catalog.Campaign) error {
+			return c.Transition(catalog.CampaignStatus(in.Status), e.by, in.Reason, e.now)
+		},
+		done: func(e edit, c catalog.Campaign) {
+			s.deps.Log.InfoContext(e.r.Context(), "campaign moved", "campaign_id", e.id, "status", c.Status, "by", e.by)
+		},
 	})
 }
 
 func (s *Server) setChecklistItem() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := catalogID(r, catalog.KindCampaign)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		item := r.PathValue("item")
-		if _, known := (&catalog.Checklist{}).Item(item); !known {
-			writeError(w, r, fmt.Errorf("no checklist item %q (items: agentBriefingPublished, scriptsApproved, faqPublished, staffingConfirmed): %w", item, apperr.ErrNotFound))
-			return
-		}
-		var in checklistInput
-		if err := decodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		version, err := itemVersion(r, in.Version, catalog.KindCampaign)
-		if err == nil && in.Done == nil {
-			err = apperr.Invalid("done", "is required: true when the item is done, false to reopen it")
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		now, by := s.now(), actor(r)
-		c, err := s.deps.CatalogStore.UpdateCampaign(r.Context(), id, version, func(c *catalog.Campaign) error {
-			if err := c.SetChecklistItem(item, *in.Done, by, now); err != nil {
-				return err
+	return editItem(s, campaignItems, itemEdit[checklistInput, catalog.Campaign]{
+		path: func(r *http.Request) error {
+			item := r.PathValue("item")
+			if _, known := (&catalog.Checklist{}).Item(item); !known {
+				return fmt.Errorf("no checklist item %q (items: agentBriefingPublished, scriptsApproved, faqPublished, staffingConfirmed): %w", item, apperr.ErrNotFound)
 			}
-			c.UpdatedAt, c.UpdatedBy = now, by
 			return nil
-		})
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		withETag(w, c.Version)
-		writeJSON(w, http.StatusOK, c)
+		},
+		decode: decodeJSON,
+		check: func(r *http.Request, _ string, in *checklistInput) (int, error) {
+			version, err := itemVersion(r, in.Version, catalog.KindCampaign)
+			if err == nil && in.Done == nil {
+				err = apperr.Invalid("done", "is required: true when the item is done, false to reopen it")
+			}
+			return version, err
+		},
+		change: func(e edit, in *checklistInput, c *catalog.Campaign) error {
+			return c.SetChecklistItem(e.r.PathValue("item"), *in.Done, e.by, e.now)
+		},
 	})
 }

@@ -164,14 +164,7 @@ func (s *Server) createOffer() http.Handler {
 			return
 		}
 		var problems apperr.Problems
-		if in.Version != nil {
-			problems.Add("version", "is set by the server on create; leave it out")
-		}
-		if in.ID == "" {
-			in.ID = catalog.NewID(catalog.KindOffer)
-		} else if !catalog.ValidID(in.ID) {
-			problems.Add("id", "must be 2-64 lower-case letters, digits, - or _, starting with a letter or digit")
-		}
+		in.ID, problems = newItemID(in.ID, in.Version, catalog.KindOffer)
 		if err := problems.Err(); err != nil {
 			writeError(w, r, err)
 			return
@@ -189,30 +182,11 @@ func (s *Server) createOffer() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		w.Header().Set("Location", "/v1/offers/"+o.ID)
-		withETag(w, o.Version)
-		writeJSON(w, http.StatusCreated, o)
+		writeCreated(w, offerItems, "/v1/offers/"+o.ID, o)
 	})
 }
 
-func (s *Server) getOffer() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := catalogID(r, catalog.KindOffer)
-		if err == nil {
-			var o catalog.Offer
-			if o, err = s.deps.CatalogStore.GetOffer(r.Context(), id); err == nil {
-				if o.Deleted && !includeDeleted(r) {
-					err = fmt.Errorf("offer %s was deleted (add ?includeDeleted=true to see it): %w", id, apperr.ErrNotFound)
-				} else {
-					withETag(w, o.Version)
-					writeJSON(w, http.StatusOK, o)
-					return
-				}
-			}
-		}
-		writeError(w, r, err)
-	})
-}
+func (s *Server) getOffer() http.Handler { return readItem(s, offerItems) }
 
 func (s *Server) listOffers() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -246,98 +220,37 @@ func (s *Server) listOffers() http.Handler {
 }
 
 func (s *Server) updateOffer() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := catalogID(r, catalog.KindOffer)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		var in offerInput
-		if err := decodeCatalogJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		version, err := requiredVersion(r, in.Version, catalog.KindOffer)
-		if err == nil && in.ID != "" && in.ID != id {
-			err = apperr.Invalid("id", "is %q but the path names %q; an offer's id cannot change", in.ID, id)
-		}
-		if err == nil {
-			err = s.checkOffer(r.Context(), &in.OfferSpec)
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		now, by := s.now(), actor(r)
-		o, err := s.deps.CatalogStore.UpdateOffer(r.Context(), id, version, func(o *catalog.Offer) error {
+	return editItem(s, offerItems, itemEdit[offerInput, catalog.Offer]{
+		decode: decodeCatalogJSON,
+		check: func(r *http.Request, id string, in *offerInput) (int, error) {
+			version, err := requiredVersion(r, in.Version, catalog.KindOffer)
+			if err == nil && in.ID != "" && in.ID != id {
+				err = apperr.Invalid("id", "is %q but the path names %q; an offer's id cannot change", in.ID, id)
+			}
+			if err == nil {
+				err = s.checkOffer(r.Context(), &in.OfferSpec)
+			}
+			return version, err
+		},
+		change: func(e edit, in *offerInput, o *catalog.Offer) error {
 			if o.Status == catalog.OfferRetired {
-				return fmt.Errorf("%w: offer %s is retired and cannot change; create a new offer", apperr.ErrConflict, id)
+				return fmt.Errorf("%w: offer %s is retired and cannot change; create a new offer", apperr.ErrConflict, e.id)
 			}
 			o.OfferSpec = in.OfferSpec
-			o.UpdatedAt, o.UpdatedBy = now, by
 			return nil
-		})
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		withETag(w, o.Version)
-		writeJSON(w, http.StatusOK, o)
+		},
 	})
 }
 
-func (s *Server) deleteOffer() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := catalogID(r, catalog.KindOffer)
-		var version int
-		if err == nil {
-			version, err = deleteVersion(r, catalog.KindOffer)
-		}
-		if err == nil {
-			err = s.deps.CatalogStore.DeleteOffer(r.Context(), id, version, actor(r), s.now())
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-}
+func (s *Server) deleteOffer() http.Handler { return deleteItem(s, offerItems) }
 
 func (s *Server) moveOffer() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := catalogID(r, catalog.KindOffer)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		var in statusInput
-		if err := decodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		version, err := itemVersion(r, in.Version, catalog.KindOffer)
-		if err == nil && in.Status == "" {
-			err = apperr.Invalid("status", "is required: one of draft, active, paused, retired")
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		now, by := s.now(), actor(r)
-		o, err := s.deps.CatalogStore.UpdateOffer(r.Context(), id, version, func(o *catalog.Offer) error {
-			if err := o.Transition(catalog.OfferStatus(in.Status), by, in.Reason, now); err != nil {
-				return err
-			}
-			o.UpdatedAt, o.UpdatedBy = now, by
-			return nil
-		})
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		withETag(w, o.Version)
-		writeJSON(w, http.StatusOK, o)
+	return editItem(s, offerItems, itemEdit[statusInput, catalog.Offer]{
+		decode: decodeJSON,
+		check:  statusCheck(catalog.KindOffer, "draft, active, paused, retired"),
+		change: func(e edit, in *statusInput, o *catalog.Offer) error {
+			return o.Transition(catalog.OfferStatus(in.Status), e.by, in.Reason, e.now)
+		},
 	})
 }
 

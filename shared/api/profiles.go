@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,8 +78,7 @@ func nonNil[T any](s []T) []T {
 
 // writeProfile answers with the profile and its version as the ETag.
 func writeProfile(w http.ResponseWriter, status int, p profiles.Profile) {
-	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(p.Version)))
-	writeJSON(w, status, profileViewOf(p))
+	writeItem(w, status, p.Version, profileViewOf(p))
 }
 
 // now is the request's clock reading, UTC, to the millisecond.
@@ -93,28 +91,6 @@ func profileID(r *http.Request) (string, error) {
 		return "", fmt.Errorf("profile %q: %w", id, apperr.ErrNotFound)
 	}
 	return id, nil
-}
-
-// expectedVersion reads the version an edit is based on, from the body or
-// from If-Match; 0 when neither names one.
-func expectedVersion(r *http.Request, body *int) (int, error) {
-	header := 0
-	if h := strings.TrimSpace(r.Header.Get("If-Match")); h != "" {
-		n, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
-		if err != nil || n < 1 {
-			return 0, apperr.Invalid("If-Match", `must be the profile's version as its ETag shows it, e.g. "3"`)
-		}
-		header = n
-	}
-	switch {
-	case body != nil && *body < 1:
-		return 0, apperr.Invalid("version", "must be a whole number from 1")
-	case body != nil && header != 0 && *body != header:
-		return 0, apperr.Invalid("version", "is %d but If-Match says %d; send one or make them agree", *body, header)
-	case body != nil:
-		return *body, nil
-	}
-	return header, nil
 }
 
 func (s *Server) createProfile() http.Handler {
@@ -141,58 +117,21 @@ func (s *Server) createProfile() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		w.Header().Set("Location", "/v1/profiles/"+p.ID)
-		writeProfile(w, http.StatusCreated, p)
+		writeCreated(w, profileItems, "/v1/profiles/"+p.ID, p)
 	})
 }
 
-func (s *Server) getProfile() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := profileID(r)
-		if err == nil {
-			var p profiles.Profile
-			if p, err = s.deps.Profiles.Get(r.Context(), id); err == nil {
-				writeProfile(w, http.StatusOK, p)
-				return
-			}
-		}
-		writeError(w, r, err)
-	})
-}
+func (s *Server) getProfile() http.Handler { return readItem(s, profileItems) }
 
 func (s *Server) updateProfile() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := profileID(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		var in profiles.Input
-		if err := decodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		version, err := expectedVersion(r, in.Version)
-		if err == nil && version == 0 {
-			err = apperr.Invalid("version", "is required: send the version you read, in the body or as If-Match")
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		now := s.now()
-		p, err := s.deps.Profiles.Update(r.Context(), id, version, func(p *profiles.Profile) error {
-			if err := in.Apply(s.deps.Identity, now, p); err != nil {
-				return err
-			}
-			p.UpdatedAt = now
-			return nil
-		})
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		writeProfile(w, http.StatusOK, p)
+	return editItem(s, profileItems, itemEdit[profiles.Input, profiles.Profile]{
+		decode: decodeJSON,
+		check: func(r *http.Request, _ string, in *profiles.Input) (int, error) {
+			return requiredVersion(r, in.Version, profileItems.kind)
+		},
+		change: func(e edit, in *profiles.Input, p *profiles.Profile) error {
+			return in.Apply(s.deps.Identity, e.now, p)
+		},
 	})
 }
 
@@ -252,37 +191,16 @@ type consentRequest struct {
 }
 
 func (s *Server) updateConsent() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := profileID(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		var in consentRequest
-		if err := decodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
+	return editItem(s, profileItems, itemEdit[consentRequest, profiles.Profile]{
+		decode: decodeJSON,
 		// Without a version the choice applies to the latest profile: an
 		// opt-out must not be lost to a concurrent edit.
-		version, err := expectedVersion(r, in.Version)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		now, by := s.now(), actor(r)
-		p, err := s.deps.Profiles.Update(r.Context(), id, version, func(p *profiles.Profile) error {
-			if err := p.SetConsent(in.Consent, in.Source, by, now); err != nil {
-				return err
-			}
-			p.UpdatedAt = now
-			return nil
-		})
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		writeProfile(w, http.StatusOK, p)
+		check: func(r *http.Request, _ string, in *consentRequest) (int, error) {
+			return itemVersion(r, in.Version, profileItems.kind)
+		},
+		change: func(e edit, in *consentRequest, p *profiles.Profile) error {
+			return p.SetConsent(in.Consent, in.Source, e.by, e.now)
+		},
 	})
 }
 
