@@ -193,41 +193,28 @@ func (s *Contacts) MarkRepeat(ctx context.Context, earlierID, laterID string) (b
 func (s *Contacts) RepeatMarks(ctx context.Context, ids []string) (map[string]contacts.RepeatMarks, error) {
 	ids = distinct(ids)
 	out := make(map[string]contacts.RepeatMarks, len(ids))
-	for start := 0; start < len(ids); start += batchGetLimit {
-		keys := make([]map[string]types.AttributeValue, 0, batchGetLimit)
-		for _, id := range ids[start:min(start+batchGetLimit, len(ids))] {
-			keys = append(keys, contactKey(id))
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = contactKey(id)
+	}
+	read := types.KeysAndAttributes{
+		ConsistentRead:       aws.Bool(true),
+		ProjectionExpression: aws.String("#id, #facts.#handled, #rw, #rc"),
+		ExpressionAttributeNames: map[string]string{"#id": contacts.AttrContactID, "#facts": contacts.AttrFacts, "#handled": "handled",
+			"#rw": contacts.AttrRepeatWithin7d, "#rc": contacts.AttrRepeatContact},
+	}
+	err := batchGet(ctx, s.db, s.table, keys, read, "read repeat marks", func(item map[string]types.AttributeValue) error {
+		c, err := decodeContact(item)
+		if err != nil {
+			return err
 		}
-		pending := map[string]types.KeysAndAttributes{s.table: {
-			Keys: keys, ConsistentRead: aws.Bool(true),
-			ProjectionExpression: aws.String("#id, #facts.#handled, #rw, #rc"),
-			ExpressionAttributeNames: map[string]string{"#id": contacts.AttrContactID, "#facts": contacts.AttrFacts, "#handled": "handled",
-				"#rw": contacts.AttrRepeatWithin7d, "#rc": contacts.AttrRepeatContact},
-		}}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt >= unprocessedAttempts {
-				return nil, fmt.Errorf("read repeat marks: still unprocessed after %d rounds", attempt)
-			}
-			if attempt > 0 {
-				if err := pause(ctx, attempt); err != nil {
-					return nil, err
-				}
-			}
-			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-			if err != nil {
-				return nil, fmt.Errorf("read repeat marks: %w", err)
-			}
-			for _, item := range res.Responses[s.table] {
-				c, err := decodeContact(item)
-				if err != nil {
-					return nil, err
-				}
-				out[c.ContactID] = contacts.RepeatMarks{
-					Handled: c.Facts != nil && c.Facts.Handled, RepeatWithin7d: c.RepeatWithin7d, RepeatContact: c.RepeatContact,
-				}
-			}
-			pending = res.UnprocessedKeys
+		out[c.ContactID] = contacts.RepeatMarks{
+			Handled: c.Facts != nil && c.Facts.Handled, RepeatWithin7d: c.RepeatWithin7d, RepeatContact: c.RepeatContact,
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -432,38 +419,14 @@ func (s *Contacts) EraseProfile(ctx context.Context, profileID string) error {
 				Key: map[string]types.AttributeValue{contacts.AttrContactID: item[contacts.AttrContactID]},
 			}})
 		}
-		for len(reqs) > 0 {
-			n := min(len(reqs), batchWriteLimit)
-			if err := s.deleteAll(ctx, reqs[:n]); err != nil {
-				return fmt.Errorf("delete contacts of profile: %w", err)
-			}
-			reqs = reqs[n:]
+		if err := batchWrite(ctx, s.db, s.table, reqs); err != nil {
+			return fmt.Errorf("delete contacts of profile: %w", err)
 		}
 		if len(out.LastEvaluatedKey) == 0 {
 			return nil
 		}
 		start = out.LastEvaluatedKey
 	}
-}
-
-func (s *Contacts) deleteAll(ctx context.Context, reqs []types.WriteRequest) error {
-	pending := map[string][]types.WriteRequest{s.table: reqs}
-	for attempt := 0; len(pending) > 0; attempt++ {
-		if attempt >= unprocessedAttempts {
-			return fmt.Errorf("still unprocessed after %d rounds", attempt)
-		}
-		if attempt > 0 {
-			if err := pause(ctx, attempt); err != nil {
-				return err
-			}
-		}
-		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-		if err != nil {
-			return err
-		}
-		pending = out.UnprocessedItems
-	}
-	return nil
 }
 
 func decodeContact(item map[string]types.AttributeValue) (contacts.Contact, error) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/guregu/dynamo/v2"
 	"github.com/guregu/dynamo/v2/dynamodbiface"
@@ -54,44 +53,26 @@ func (s *Idempotency) Seen(ctx context.Context, keys []string) (map[string]bool,
 	keys = distinct(keys)
 	seen := make(map[string]bool, len(keys))
 	now := s.now().Unix()
-	for start := 0; start < len(keys); start += batchGetLimit {
-		chunk := keys[start:min(start+batchGetLimit, len(keys))]
-		req := make([]map[string]types.AttributeValue, len(chunk))
-		for i, k := range chunk {
-			req[i] = map[string]types.AttributeValue{StateTable.PartitionKey.Name: &types.AttributeValueMemberS{Value: idempotencyPrefix + k}}
+	read := types.KeysAndAttributes{
+		ConsistentRead:           aws.Bool(true),
+		ProjectionExpression:     aws.String("#pk, #exp"),
+		ExpressionAttributeNames: map[string]string{"#pk": StateTable.PartitionKey.Name, "#exp": TTLAttribute},
+	}
+	err := batchGet(ctx, s.db, s.table, s.keys(keys), read, "read idempotency keys", func(item map[string]types.AttributeValue) error {
+		pk, _ := item[StateTable.PartitionKey.Name].(*types.AttributeValueMemberS)
+		if pk == nil {
+			return nil
 		}
-		pending := map[string]types.KeysAndAttributes{s.table: {
-			Keys: req, ConsistentRead: aws.Bool(true),
-			ProjectionExpression:     aws.String("#pk, #exp"),
-			ExpressionAttributeNames: map[string]string{"#pk": StateTable.PartitionKey.Name, "#exp": TTLAttribute},
-		}}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt >= unprocessedAttempts {
-				return nil, fmt.Errorf("read idempotency keys: still unprocessed after %d rounds", attempt)
+		if exp, ok := item[TTLAttribute].(*types.AttributeValueMemberN); ok {
+			if n, err := strconv.ParseInt(exp.Value, 10, 64); err == nil && n <= now {
+				return nil
 			}
-			if attempt > 0 {
-				if err := pause(ctx, attempt); err != nil {
-					return nil, err
-				}
-			}
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-			if err != nil {
-				return nil, fmt.Errorf("read idempotency keys: %w", err)
-			}
-			for _, item := range out.Responses[s.table] {
-				pk, _ := item[StateTable.PartitionKey.Name].(*types.AttributeValueMemberS)
-				if pk == nil {
-					continue
-				}
-				if exp, ok := item[TTLAttribute].(*types.AttributeValueMemberN); ok {
-					if n, err := strconv.ParseInt(exp.Value, 10, 64); err == nil && n <= now {
-						continue
-					}
-				}
-				seen[pk.Value[len(idempotencyPrefix):]] = true
-			}
-			pending = out.UnprocessedKeys
 		}
+		seen[pk.Value[len(idempotencyPrefix):]] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return seen, nil
 }
@@ -100,18 +81,13 @@ func (s *Idempotency) Seen(ctx context.Context, keys []string) (map[string]bool,
 func (s *Idempotency) Remember(ctx context.Context, keys []string) error {
 	keys = distinct(keys)
 	exp := &types.AttributeValueMemberN{Value: strconv.FormatInt(s.now().Add(s.ttl).Unix(), 10)}
-	for start := 0; start < len(keys); start += batchWriteLimit {
-		chunk := keys[start:min(start+batchWriteLimit, len(keys))]
-		reqs := make([]types.WriteRequest, len(chunk))
-		for i, k := range chunk {
-			reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
-				StateTable.PartitionKey.Name: &types.AttributeValueMemberS{Value: idempotencyPrefix + k},
-				TTLAttribute:                 exp,
-			}}}
-		}
-		if err := s.writeAll(ctx, reqs); err != nil {
-			return fmt.Errorf("write idempotency keys: %w", err)
-		}
+	reqs := make([]types.WriteRequest, len(keys))
+	for i, item := range s.keys(keys) {
+		item[TTLAttribute] = exp
+		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}
+	}
+	if err := batchWrite(ctx, s.db, s.table, reqs); err != nil {
+		return fmt.Errorf("write idempotency keys: %w", err)
 	}
 	return nil
 }
@@ -120,39 +96,23 @@ func (s *Idempotency) Remember(ctx context.Context, keys []string) error {
 // from the failure destination after a fix) uses it.
 func (s *Idempotency) Forget(ctx context.Context, keys []string) error {
 	keys = distinct(keys)
-	for start := 0; start < len(keys); start += batchWriteLimit {
-		chunk := keys[start:min(start+batchWriteLimit, len(keys))]
-		reqs := make([]types.WriteRequest, len(chunk))
-		for i, k := range chunk {
-			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{
-				StateTable.PartitionKey.Name: &types.AttributeValueMemberS{Value: idempotencyPrefix + k},
-			}}}
-		}
-		if err := s.writeAll(ctx, reqs); err != nil {
-			return fmt.Errorf("delete idempotency keys: %w", err)
-		}
+	reqs := make([]types.WriteRequest, len(keys))
+	for i, k := range s.keys(keys) {
+		reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
+	}
+	if err := batchWrite(ctx, s.db, s.table, reqs); err != nil {
+		return fmt.Errorf("delete idempotency keys: %w", err)
 	}
 	return nil
 }
 
-func (s *Idempotency) writeAll(ctx context.Context, reqs []types.WriteRequest) error {
-	pending := map[string][]types.WriteRequest{s.table: reqs}
-	for attempt := 0; len(pending) > 0; attempt++ {
-		if attempt >= unprocessedAttempts {
-			return fmt.Errorf("still unprocessed after %d rounds", attempt)
-		}
-		if attempt > 0 {
-			if err := pause(ctx, attempt); err != nil {
-				return err
-			}
-		}
-		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-		if err != nil {
-			return err
-		}
-		pending = out.UnprocessedItems
+// keys are the state table keys of idempotency keys.
+func (s *Idempotency) keys(keys []string) []map[string]types.AttributeValue {
+	out := make([]map[string]types.AttributeValue, len(keys))
+	for i, k := range keys {
+		out[i] = map[string]types.AttributeValue{StateTable.PartitionKey.Name: &types.AttributeValueMemberS{Value: idempotencyPrefix + k}}
 	}
-	return nil
+	return out
 }
 
 // distinct drops repeated keys: DynamoDB refuses a batch that names an item
