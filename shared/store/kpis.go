@@ -100,13 +100,14 @@ func (s *KPIs) concurrency() int { return max(1, s.Concurrency) }
 var contactAttributes = []string{
 	contacts.AttrContactID, contacts.AttrProfileID, contacts.AttrDay, contacts.AttrInitiatedAt,
 	contacts.AttrAgentUsername, contacts.AttrChannel, contacts.AttrQueue, contacts.AttrFacts,
-	contacts.AttrDecision, contacts.AttrOutcome, contacts.AttrRepeatWithin7d,
+	contacts.AttrDecision, contacts.AttrOutcome, contacts.AttrRepeatWithin7d, contacts.AttrSurvey,
 }
 
 // ContactsInitiated calls each, from one goroutine at a time, for every
 // contact item whose initiatedAt is in [from, to), found through the byDay
 // index (eventually consistent, as every index read is). The item carries
-// its facts, decision, outcome and repeat mark, not its lens or events.
+// its facts, decision, outcome, survey and repeat mark, not its lens or
+// events.
 func (s *KPIs) ContactsInitiated(ctx context.Context, from, to time.Time, each func(contacts.Contact)) error {
 	from, to = from.UTC(), to.UTC()
 	span := s.ReadSlice

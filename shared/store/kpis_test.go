@@ -157,8 +157,9 @@ func TestContactsInitiatedReadsDaysAcrossMidnight(t *testing.T) {
 	for i, at := range []time.Time{midnight.Add(-3 * time.Hour), midnight.Add(-time.Millisecond), midnight, midnight.Add(5 * time.Hour), midnight.Add(24 * time.Hour)} {
 		c := contacts.Contact{
 			ContactID: fmt.Sprintf("c%d", i), Day: contacts.Day(at), InitiatedAt: contacts.FormatTime(at), Channel: "voice",
-			Facts: &contacts.Facts{InitiatedAt: at, Handled: true, TalkSeconds: 100 + i},
-			Lens:  &contacts.Lens{Version: 1, Sentiment: "positive"},
+			Facts:  &contacts.Facts{InitiatedAt: at, Handled: true, TalkSeconds: 100 + i},
+			Lens:   &contacts.Lens{Version: 1, Sentiment: "positive"},
+			Survey: &contacts.Survey{Score: 4},
 		}
 		if err := db.Table(env.Tables.Contacts).Put(c).Run(ctx); err != nil {
 			t.Fatal(err)
@@ -170,8 +171,8 @@ func TestContactsInitiatedReadsDaysAcrossMidnight(t *testing.T) {
 	var got []string
 	err := s.ContactsInitiated(ctx, midnight.Add(-2*time.Hour), midnight.Add(24*time.Hour), func(c contacts.Contact) {
 		got = append(got, c.ContactID)
-		if c.Facts == nil || c.Facts.TalkSeconds < 100 || c.Lens != nil {
-			t.Errorf("contact %s read as %+v: want facts, no lens", c.ContactID, c)
+		if c.Facts == nil || c.Facts.TalkSeconds < 100 || c.Survey == nil || c.Survey.Score != 4 || c.Lens != nil {
+			t.Errorf("contact %s read as %+v: want facts and survey, no lens", c.ContactID, c)
 		}
 	})
 	slices.Sort(got)
