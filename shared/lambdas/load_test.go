@@ -3,13 +3,19 @@ package lambdas
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/campaignjob"
 	"github.com/conduit-cx/conduit/shared/config"
+	"github.com/conduit-cx/conduit/shared/load"
+	"github.com/conduit-cx/conduit/shared/loadwatch"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
@@ -35,6 +41,49 @@ func TestLoadWatchNeedsItsQueues(t *testing.T) {
 	_, err := LoadWatch(context.Background(), config.Config{Stage: "t"}, nil)
 	if err == nil || !strings.Contains(err.Error(), config.EnvConnectInstanceID) || !strings.Contains(err.Error(), config.EnvConnectQueueIDs) {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestLoadWatchAnswersTheSampleEvent runs the loadwatch function as Lambda
+// would, with the sample scheduled event, over DynamoDB Local and a small
+// stand-in for Connect's two REST operations.
+func TestLoadWatchAnswersTheSampleEvent(t *testing.T) {
+	env := storetest.New(t)
+	ctx := context.Background()
+	connectAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/metrics/current/inst-1":
+			_, _ = io.WriteString(w, `{"DataSnapshotTime":`+strconv.FormatInt(time.Now().Unix(), 10)+`,"MetricResults":[{"Dimensions":{"Queue":{"Id":"q-1","Arn":"arn"}},
+				"Collections":[{"Metric":{"Name":"CONTACTS_IN_QUEUE","Unit":"COUNT"},"Value":18},{"Metric":{"Name":"OLDEST_CONTACT_AGE","Unit":"SECONDS"},"Value":200},
+				{"Metric":{"Name":"AGENTS_AVAILABLE","Unit":"COUNT"},"Value":0},{"Metric":{"Name":"AGENTS_ON_CONTACT","Unit":"COUNT"},"Value":10}]}]}`)
+		case r.Method == http.MethodGet && r.URL.Path == "/queues-summary/inst-1":
+			_, _ = io.WriteString(w, `{"QueueSummaryList":[{"Id":"q-1","Arn":"arn","Name":"Sales","QueueType":"STANDARD"}]}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer connectAPI.Close()
+	cfg := env.Config
+	cfg.ConnectEndpoint, cfg.ConnectInstanceID, cfg.ConnectQueueIDs = connectAPI.URL, "inst-1", []string{"q-1"}
+	h, err := LoadWatch(ctx, cfg, env.Clients)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := os.ReadFile("../../events/loadwatch/scheduled.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.Invoke(ctx, payload)
+	var res loadwatch.Result
+	if err != nil || json.Unmarshal(out, &res) != nil || len(res.Wallboard.Queues) != 1 {
+		t.Fatalf("%s %v", out, err)
+	}
+	if q := res.Wallboard.Queues[0]; q.Name != "Sales" || q.State.Level != load.Overloaded {
+		t.Fatalf("queue %+v", q)
+	}
+	if _, err := h.Invoke(ctx, []byte(`{"whatif":{"jobId":"x"}}`)); err == nil || !strings.Contains(err.Error(), "detail-type") {
+		t.Fatalf("not a scheduled event: %v", err)
 	}
 }
 
