@@ -91,8 +91,8 @@ var Functions = []Function{
 		Name: "offer", Purpose: "decides the offer for a contact; answers the contact flow within its deadline",
 		Trigger: TriggerContactFlow, MemoryMB: 512, Timeout: 3 * time.Second,
 		Tables: []TableUse{
-			{store.ProfilesTable, Read},
-			{store.CatalogTable, Read},
+			{store.ProfilesTable, Read | Write}, // who the caller is; the exposure, with the decision
+			{store.CatalogTable, Read | Write},  // the catalog; marks offers and campaigns a decision named
 			{store.ContactsTable, Read | Write}, // history by profile; the decision itself
 			{store.StateTable, Read | Write},    // load states, propensities; caps counters
 		},
@@ -104,7 +104,8 @@ var Functions = []Function{
 		Trigger: TriggerContactFlow, MemoryMB: 256, Timeout: 3 * time.Second,
 		Tables: []TableUse{
 			{store.ContactsTable, Read | Write},
-			{store.StateTable, Read | Write}, // propensity counters, idempotency keys
+			{store.ProfilesTable, Read | Write}, // the outcome on the customer's exposure
+			{store.StateTable, Read | Write},    // propensity counters, idempotency keys
 		},
 		Publishes:        []store.Stream{store.DecisionsStream},
 		DecisionDeadline: true,

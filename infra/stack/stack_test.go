@@ -706,6 +706,10 @@ func TestOfferRoleHoldsOnlyWhatTheDecisionPathUses(t *testing.T) {
 		{"dynamodb:PutItem", "TableContacts"}, {"dynamodb:UpdateItem", "TableState"}, {"dynamodb:Query", "/index/byProfile"},
 		{"kinesis:PutRecord", "StreamDecisions"}, {"kinesis:PutRecords", "StreamDecisions"},
 		{"logs:PutLogEvents", "FnOfferLogs"},
+		// The decision and the customer's exposure are one transaction of puts
+		// and updates; a decision marks the offer it names as referenced.
+		{"dynamodb:BatchGetItem", "TableProfiles"}, {"dynamodb:PutItem", "TableProfiles"},
+		{"dynamodb:UpdateItem", "TableContacts"}, {"dynamodb:UpdateItem", "TableCatalog"},
 	}
 	for _, m := range must {
 		if !on(m[0], m[1]) {
@@ -713,7 +717,7 @@ func TestOfferRoleHoldsOnlyWhatTheDecisionPathUses(t *testing.T) {
 		}
 	}
 	mustNot := [][2]string{
-		{"dynamodb:PutItem", "TableProfiles"}, {"dynamodb:PutItem", "TableCatalog"}, {"dynamodb:PutItem", "TableKpis"},
+		{"dynamodb:PutItem", "TableKpis"}, {"dynamodb:UpdateItem", "TableKpis"},
 		{"dynamodb:GetItem", "TableKpis"}, {"dynamodb:DeleteItem", ""}, {"dynamodb:BatchWriteItem", ""}, {"dynamodb:Scan", ""},
 		{"kinesis:PutRecord", "StreamContactRecords"}, {"kinesis:GetRecords", ""}, {"connect:GetCurrentMetricData", ""},
 		{"secretsmanager:GetSecretValue", ""}, {"sqs:SendMessage", ""},
