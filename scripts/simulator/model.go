@@ -180,6 +180,9 @@ type Contact struct {
 	// Agent is who answered; zero when the customer abandoned.
 	Agent     Agent
 	Abandoned bool
+	// DuringOverload: the contact arrived while an overload incident hit
+	// its queue.
+	DuringOverload bool
 
 	// Initiated is when the contact began; the rest of its timeline follows
 	// from the durations (see Timeline). Whole seconds, as Connect's
@@ -227,6 +230,7 @@ type Model struct {
 	upset     []float64 // P(upset | intent), by index of Intents
 	known     []float64 // P(known customer | intent)
 	recent    []recentContact
+	deck      []int // customers yet to call in this round
 	// NewID makes contact ids; random UUIDs unless set (contact ids must
 	// differ between runs with the same seed).
 	NewID func() string
@@ -326,6 +330,7 @@ func (m *Model) Next(now time.Time) *Contact {
 	}
 	wait, abandoned := m.queues.Arrive(it.Queue, chat, now, r)
 	c.Wait, c.Abandoned = wait, abandoned
+	c.DuringOverload = m.queues.Overloaded(it.Queue, now)
 
 	talk := it.Talk.Seconds()
 	if chat {
@@ -394,7 +399,14 @@ func (m *Model) pickCustomer(r *mrand.Rand, intent string) (idx int, repeat bool
 	if intent == "move" && len(m.movers) > 0 && r.Float64() < 0.5 {
 		return m.movers[r.IntN(len(m.movers))], false
 	}
-	return r.IntN(len(m.customers)), false
+	// Customers take turns: few call twice in an hour, and with a few
+	// hundred demo customers a random pick would make them.
+	if len(m.deck) == 0 {
+		m.deck = r.Perm(len(m.customers))
+	}
+	idx = m.deck[0]
+	m.deck = m.deck[1:]
+	return idx, false
 }
 
 func (m *Model) remember(rc recentContact) {

@@ -63,9 +63,9 @@ func DefaultQueueSpecs() []QueueSpec {
 	}
 	// A small team needs more slack than a large one for the same service.
 	return []QueueSpec{
-		spec(QueueBilling, 14, 6*time.Minute+30*time.Second, 0.68),
-		spec(QueueSales, 14, 8*time.Minute, 0.68),
-		spec(QueueSupport, 14, 8*time.Minute, 0.68),
+		spec(QueueBilling, 14, 6*time.Minute+30*time.Second, 0.66),
+		spec(QueueSales, 14, 8*time.Minute, 0.66),
+		spec(QueueSupport, 14, 8*time.Minute, 0.66),
 		spec(QueueRetention, 8, 9*time.Minute, 0.55),
 	}
 }
@@ -170,7 +170,7 @@ func (q *Queues) incident(name string, t time.Time) float64 {
 func (q *Queues) Utilisation(name string, t time.Time) float64 {
 	s := q.specs[name]
 	phase := float64(len(name)) // queues do not peak together
-	drift := 0.05 * math.Sin(2*math.Pi*t.Sub(q.start).Minutes()/30+phase)
+	drift := 0.04 * math.Sin(2*math.Pi*t.Sub(q.start).Minutes()/30+phase)
 	base := s.Utilisation + drift
 	f := q.incident(name, t)
 	return base + f*(q.overload.Utilisation-base)
@@ -260,14 +260,16 @@ func (q *Queues) View(name string, t time.Time) QueueView {
 	v := QueueView{Name: name, Utilisation: rho}
 	switch {
 	case l >= 0.5:
+		// The oldest caller has waited about as long as the queue ahead
+		// of a newcomer takes to clear.
 		v.ContactsInQueue = math.Round(l)
-		v.OldestContactAge = math.Round(1.5 * l * aht / n)
+		v.OldestContactAge = math.Round(l * aht / n)
 		v.AgentsOnContact = n
 	case a < n:
 		c := load.ErlangC(a, s.Agents)
 		v.ContactsInQueue = math.Round(c * a / (n - a))
 		if v.ContactsInQueue > 0 {
-			v.OldestContactAge = math.Round(1.5 * aht / (n - a))
+			v.OldestContactAge = math.Round(aht / (n - a)) // the mean wait of those who wait
 		}
 		v.AgentsOnContact = math.Min(n, math.Round(a))
 	default:

@@ -110,20 +110,23 @@ func (q QueueTally) ServiceLevel() float64 {
 // Tally counts what the simulated contacts did and what Conduit answered.
 // Safe for concurrent use.
 type Tally struct {
-	mu                                          sync.Mutex
-	Contacts, Calls, Chats, Known, Identified   int
-	Upset, Repeats, Abandoned                   int
-	Decisions, Shown, Accepted, Declined, Later int
-	Holdouts, Organic                           int
-	ShownAbandoned                              int
-	NoOffer                                     map[string]int // by reason
-	Errors                                      map[string]int // by step
-	FirstError                                  map[string]string
-	Queues                                      map[string]*QueueTally
-	Surveys, SurveySum, Handled                 int
-	HandleTime                                  time.Duration
-	LastContact, LastOffered, LastAbandoned     string
-	consecutiveFailures                         int
+	mu                                           sync.Mutex
+	Contacts, Calls, Chats, Known, Authenticated int
+	Upset, Repeats, Abandoned                    int
+	Decisions, Shown, Accepted, Declined, Later  int
+	Holdouts, Organic                            int
+	ShownAbandoned                               int
+	// OverloadContacts arrived during an overload incident on their queue;
+	// OverloadShown of them were shown an offer.
+	OverloadContacts, OverloadShown         int
+	NoOffer                                 map[string]int // by reason
+	Errors                                  map[string]int // by step
+	FirstError                              map[string]string
+	Queues                                  map[string]*QueueTally
+	Surveys, SurveySum, Handled             int
+	HandleTime                              time.Duration
+	LastContact, LastOffered, LastAbandoned string
+	consecutiveFailures                     int
 }
 
 // NewTally returns an empty tally.
@@ -176,8 +179,8 @@ func (t *Tally) Contact(c *Contact, res Result, tl Timeline) {
 	if c.Known() {
 		t.Known++
 	}
-	if c.Known() && (c.Authenticated || c.voice()) {
-		t.Identified++
+	if c.Known() && c.Authenticated {
+		t.Authenticated++
 	}
 	if c.Upset {
 		t.Upset++
@@ -191,6 +194,12 @@ func (t *Tally) Contact(c *Contact, res Result, tl Timeline) {
 		t.Queues[c.Queue.Name] = q
 	}
 	q.Offered++
+	if c.DuringOverload {
+		t.OverloadContacts++
+		if res.Answer.Shown() {
+			t.OverloadShown++
+		}
+	}
 	if c.Abandoned {
 		t.Abandoned++
 		t.LastAbandoned = c.ID
@@ -282,7 +291,7 @@ func (t *Tally) Write(w io.Writer, elapsed time.Duration) {
 	}
 	p("")
 	p("Contacts   %d in %s (%.1f a second): %d calls, %d chats", t.Contacts, elapsed.Round(100*time.Millisecond), rate, t.Calls, t.Chats)
-	p("           %d from known customers (%d identified by phone or customer id), %d unknown", t.Known, t.Identified, t.Contacts-t.Known)
+	p("           %d from known customers (calls by their number; %d also passed their customer id), %d unknown", t.Known, t.Authenticated, t.Contacts-t.Known)
 	p("           %d upset, %d repeat contacts, %d abandoned in the queue", t.Upset, t.Repeats, t.Abandoned)
 	p("Decisions  %d answers from the offer function", t.Decisions)
 	p("Offers     %d made (%s of decisions): %d accepted (%s of offers), %d declined, %d later, %d not heard (caller hung up in the queue)",
@@ -309,6 +318,10 @@ func (t *Tally) Write(w io.Writer, elapsed time.Duration) {
 			parts[i] = fmt.Sprintf("%s %d", r, t.NoOffer[r])
 		}
 		p("  %-17s %4d  %s", g, gateTotal[g], strings.Join(parts, ", "))
+	}
+	if t.OverloadContacts > 0 {
+		p("Overload   %d contacts came in during the incident, %d were shown an offer (load holds take up to a minute to start)",
+			t.OverloadContacts, t.OverloadShown)
 	}
 	if t.Handled > 0 {
 		aht := (t.HandleTime / time.Duration(t.Handled)).Round(time.Second)
