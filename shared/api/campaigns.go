@@ -82,10 +82,7 @@ func (s *Server) updateCampaign() http.Handler {
 	return editItem(s, campaignItems, itemEdit[campaignInput, catalog.Campaign]{
 		decode: decodeCatalogJSON,
 		check: func(r *http.Request, id string, in *campaignInput) (int, error) {
-			version, err := requiredVersion(r, in.Version, catalog.KindCampaign)
-			if err == nil && in.ID != "" && in.ID != id {
-				err = apperr.Invalid("id", "is %q but the path names %q; a campaign's id cannot change", in.ID, id)
-			}
+			version, err := putVersion(r, in.Version, in.ID, id, catalog.KindCampaign, "a campaign's")
 			if err == nil {
 				in.CampaignSpec.Normalize()
 				err = in.CampaignSpec.Validate()

@@ -224,3 +224,14 @@ func statusCheck(kind, statuses string) func(r *http.Request, id string, in *sta
 		return version, err
 	}
 }
+
+// putVersion reads the version a PUT must name; its body may repeat the
+// path's id but not change it. whose is the item's possessive in the
+// message: "an offer's".
+func putVersion(r *http.Request, version *int, bodyID, id, kind, whose string) (int, error) {
+	v, err := requiredVersion(r, version, kind)
+	if err == nil && bodyID != "" && bodyID != id {
+		err = apperr.Invalid("id", "is %q but the path names %q; %s id cannot change", bodyID, id, whose)
+	}
+	return v, err
+}

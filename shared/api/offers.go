@@ -223,10 +223,7 @@ func (s *Server) updateOffer() http.Handler {
 	return editItem(s, offerItems, itemEdit[offerInput, catalog.Offer]{
 		decode: decodeCatalogJSON,
 		check: func(r *http.Request, id string, in *offerInput) (int, error) {
-			version, err := requiredVersion(r, in.Version, catalog.KindOffer)
-			if err == nil && in.ID != "" && in.ID != id {
-				err = apperr.Invalid("id", "is %q but the path names %q; an offer's id cannot change", in.ID, id)
-			}
+			version, err := putVersion(r, in.Version, in.ID, id, catalog.KindOffer, "an offer's")
 			if err == nil {
 				err = s.checkOffer(r.Context(), &in.OfferSpec)
 			}
