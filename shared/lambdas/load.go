@@ -54,7 +54,7 @@ var (
 
 // loadSettings reads the load watcher's settings from the environment.
 func loadSettings(cfg config.Config, lookup func(string) (string, bool)) (loadwatch.Settings, error) {
-	s := loadwatch.Settings{QueueIDs: cfg.ConnectQueueIDs, Thresholds: load.DefaultThresholds()}
+	s := loadwatch.Settings{QueueIDs: connectmetrics.ParseQueues(cfg.ConnectQueueIDs, nil), Thresholds: load.DefaultThresholds()}
 	var problems []error
 	for _, d := range []struct {
 		name string
@@ -86,7 +86,9 @@ func loadSettings(cfg config.Config, lookup func(string) (string, bool)) (loadwa
 }
 
 // LoadWatch builds the loadwatch function: every minute, queue load
-// states from Amazon Connect and the contact events, and load gates.
+// states from Amazon Connect and the contact events, and load gates. The
+// watched queues are ids, or name=id ("Sales=5a1e...") to name a queue
+// should ListQueues be denied or failing.
 func LoadWatch(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
 	if cfg.ConnectInstanceID == "" || len(cfg.ConnectQueueIDs) == 0 {
 		return nil, fmt.Errorf("loadwatch needs %s and %s (the queues to watch)", config.EnvConnectInstanceID, config.EnvConnectQueueIDs)

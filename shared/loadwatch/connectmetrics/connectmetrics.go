@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,10 @@ type Source struct {
 	queueIDs []string
 	clock    func() time.Time
 
+	// fixed are names from configuration, used while ListQueues has
+	// given none (not allowed, or failing).
+	fixed map[string]string
+
 	mu      sync.Mutex
 	names   map[string]string
 	namesAt time.Time
@@ -59,12 +64,36 @@ type Source struct {
 
 var _ loadwatch.MetricsSource = (*Source)(nil)
 
-// New returns the source for an instance and its watched queue ids.
-func New(client Client, instanceID string, queueIDs []string, clock func() time.Time) *Source {
+// New returns the source for an instance and its watched queues: each an
+// id, or name=id to name the queue should ListQueues give no names.
+func New(client Client, instanceID string, queues []string, clock func() time.Time) *Source {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Source{client: client, instance: instanceID, queueIDs: queueIDs, clock: clock}
+	s := &Source{client: client, instance: instanceID, clock: clock, fixed: map[string]string{}}
+	s.queueIDs = ParseQueues(queues, s.fixed)
+	return s
+}
+
+// ParseQueues reads watched queues, id or name=id, into ids, and names
+// into names (when not nil).
+func ParseQueues(queues []string, names map[string]string) []string {
+	ids := make([]string, 0, len(queues))
+	for _, q := range queues {
+		name, id, named := strings.Cut(q, "=")
+		if !named {
+			id = name
+		}
+		name, id = strings.TrimSpace(name), strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		ids = append(ids, id)
+		if named && name != "" && names != nil {
+			names[id] = name
+		}
+	}
+	return ids
 }
 
 // CurrentMetrics reads every watched queue in as few calls as the API
@@ -148,6 +177,9 @@ func (s *Source) queueNames(ctx context.Context) map[string]string {
 	for {
 		out, err := s.client.ListQueues(ctx, in)
 		if err != nil {
+			if s.names == nil && len(s.fixed) > 0 {
+				return s.fixed
+			}
 			return s.names
 		}
 		for _, q := range out.QueueSummaryList {
