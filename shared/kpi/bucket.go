@@ -78,8 +78,14 @@ func (g Grain) CountBuckets(from, to time.Time) int64 {
 	if d == 0 || !from.Before(to) {
 		return 0
 	}
-	first := g.Start(from)
-	return int64((to.Sub(first) + d - 1) / d)
+	// Sub saturates at about 292 years; rounding up by adding d-1 would
+	// then overflow into a negative count.
+	span := to.Sub(g.Start(from))
+	n := span / d
+	if span%d != 0 {
+		n++
+	}
+	return int64(n)
 }
 
 // Range validates a query's time range for a grain and lists its buckets:

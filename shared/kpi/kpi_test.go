@@ -568,3 +568,14 @@ func BenchmarkContributeAddAllKeys(b *testing.B) {
 		i++
 	}
 }
+
+func TestRangeRefusesCenturiesWithoutOverflow(t *testing.T) {
+	from := time.Date(81, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	if n := Grain15m.CountBuckets(from, to); n <= 0 {
+		t.Fatalf("CountBuckets over 9,900 years = %d", n)
+	}
+	if _, err := Range(Grain15m, from, to, 1000); err == nil {
+		t.Fatal("a range of 9,900 years in 15-minute buckets was accepted")
+	}
+}
