@@ -54,6 +54,113 @@ func staleVersion(kind, id string, have, want int) error {
 		apperr.ErrConflict, kind, id, have, want)
 }
 
+// catalogKind is how the catalog table keeps one kind of item (offers,
+// campaigns): as I, under its kind as the partition key.
+type catalogKind[T, I any] struct {
+	kind   string
+	wrap   func(item T) I
+	unwrap func(stored I) T
+	// fill shows empty lists as [] rather than null.
+	fill func(item T) T
+	meta func(item T) itemMeta
+	// clone copies an item deep enough that a change to the copy leaves
+	// the original as it was.
+	clone func(item T) T
+	// keep carries over from cur what a change may not touch, and sets the
+	// next version.
+	keep func(next *T, cur T)
+}
+
+// itemMeta is what the catalog's edits check of an item.
+type itemMeta struct {
+	version    int
+	referenced bool
+	deleted    bool
+}
+
+var offerKind = catalogKind[catalog.Offer, offerItem]{
+	kind:   catalog.KindOffer,
+	wrap:   func(o catalog.Offer) offerItem { return offerItem{Kind: catalog.KindOffer, Offer: o} },
+	unwrap: func(it offerItem) catalog.Offer { return it.Offer },
+	fill:   fillOffer,
+	meta:   func(o catalog.Offer) itemMeta { return itemMeta{o.Version, o.Referenced, o.Deleted} },
+	clone: func(o catalog.Offer) catalog.Offer {
+		o.Channels = slices.Clone(o.Channels)
+		o.Transitions = slices.Clone(o.Transitions)
+		return o
+	},
+	keep: func(next *catalog.Offer, cur catalog.Offer) {
+		next.ID, next.Version, next.CreatedAt, next.CreatedBy = cur.ID, cur.Version+1, cur.CreatedAt, cur.CreatedBy
+		next.Referenced, next.Deleted = cur.Referenced, cur.Deleted
+	},
+}
+
+var campaignKind = catalogKind[catalog.Campaign, campaignItem]{
+	kind:   catalog.KindCampaign,
+	wrap:   func(c catalog.Campaign) campaignItem { return campaignItem{Kind: catalog.KindCampaign, Campaign: c} },
+	unwrap: func(it campaignItem) catalog.Campaign { return it.Campaign },
+	fill:   fillCampaign,
+	meta:   func(c catalog.Campaign) itemMeta { return itemMeta{c.Version, c.Referenced, c.Deleted} },
+	clone: func(c catalog.Campaign) catalog.Campaign {
+		c.Transitions = slices.Clone(c.Transitions)
+		c.LoadGate.Queues = slices.Clone(c.LoadGate.Queues)
+		return c
+	},
+	keep: func(next *catalog.Campaign, cur catalog.Campaign) {
+		next.ID, next.Version, next.CreatedAt, next.CreatedBy = cur.ID, cur.Version+1, cur.CreatedAt, cur.CreatedBy
+		next.Referenced, next.Deleted = cur.Referenced, cur.Deleted
+	},
+}
+
+// getCatalogItem reads an item, strongly consistent, deleted or not.
+func getCatalogItem[T, I any](ctx context.Context, s *Catalog, k catalogKind[T, I], id string) (T, error) {
+	var it I
+	var zero T
+	err := s.table.Get("kind", k.kind).Range("id", dynamo.Equal, id).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return zero, catalogNotFound(k.kind, id)
+	}
+	if err != nil {
+		return zero, fmt.Errorf("read %s %s: %w", k.kind, id, err)
+	}
+	return k.fill(k.unwrap(it)), nil
+}
+
+// updateCatalogItem is UpdateOffer and UpdateCampaign: change runs on a
+// fresh read each attempt, and the write is refused when the version or
+// the referenced flag moved meanwhile.
+func updateCatalogItem[T, I any](ctx context.Context, s *Catalog, k catalogKind[T, I], id string, version int, change func(*T) error) (T, error) {
+	var zero T
+	for range maxCatalogAttempts {
+		cur, err := getCatalogItem(ctx, s, k, id)
+		if err != nil {
+			return zero, err
+		}
+		m := k.meta(cur)
+		if m.deleted {
+			return zero, catalogNotFound(k.kind, id)
+		}
+		if version != 0 && m.version != version {
+			return zero, staleVersion(k.kind, id, m.version, version)
+		}
+		next := k.clone(cur)
+		if err := change(&next); err != nil {
+			return zero, err
+		}
+		k.keep(&next, cur)
+		err = s.table.Put(k.wrap(next)).
+			If("$ = ? AND $ = ?", "version", m.version, "referenced", m.referenced).Run(ctx)
+		if dynamo.IsCondCheckFailed(err) {
+			continue // re-read: a stale version or only a new referenced flag
+		}
+		if err != nil {
+			return zero, fmt.Errorf("update %s %s: %w", k.kind, id, err)
+		}
+		return k.fill(next), nil
+	}
+	return zero, fmt.Errorf("%w: %s %s keeps changing; try again", apperr.ErrConflict, k.kind, id)
+}
+
 // CreateOffer stores a new offer at version 1. ErrConflict when the id is
 // taken (also by a deleted offer: ids are never reused).
 func (s *Catalog) CreateOffer(ctx context.Context, o catalog.Offer) (catalog.Offer, error) {
@@ -70,15 +177,7 @@ func (s *Catalog) CreateOffer(ctx context.Context, o catalog.Offer) (catalog.Off
 
 // GetOffer reads an offer, strongly consistent, deleted or not.
 func (s *Catalog) GetOffer(ctx context.Context, id string) (catalog.Offer, error) {
-	var it offerItem
-	err := s.table.Get("kind", catalog.KindOffer).Range("id", dynamo.Equal, id).Consistent(true).One(ctx, &it)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return catalog.Offer{}, catalogNotFound(catalog.KindOffer, id)
-	}
-	if err != nil {
-		return catalog.Offer{}, fmt.Errorf("read offer %s: %w", id, err)
-	}
-	return fillOffer(it.Offer), nil
+	return getCatalogItem(ctx, s, offerKind, id)
 }
 
 // UpdateOffer applies change to the offer when it is at version (0: any
@@ -88,36 +187,7 @@ func (s *Catalog) GetOffer(ctx context.Context, id string) (catalog.Offer, error
 // run more than once, each time on a fresh read; it must have no other
 // effects. Its error is returned as is, and nothing is stored.
 func (s *Catalog) UpdateOffer(ctx context.Context, id string, version int, change func(*catalog.Offer) error) (catalog.Offer, error) {
-	for range maxCatalogAttempts {
-		cur, err := s.GetOffer(ctx, id)
-		if err != nil {
-			return catalog.Offer{}, err
-		}
-		if cur.Deleted {
-			return catalog.Offer{}, catalogNotFound(catalog.KindOffer, id)
-		}
-		if version != 0 && cur.Version != version {
-			return catalog.Offer{}, staleVersion(catalog.KindOffer, id, cur.Version, version)
-		}
-		next := cur
-		next.Channels = slices.Clone(cur.Channels)
-		next.Transitions = slices.Clone(cur.Transitions)
-		if err := change(&next); err != nil {
-			return catalog.Offer{}, err
-		}
-		next.ID, next.Version, next.CreatedAt, next.CreatedBy = cur.ID, cur.Version+1, cur.CreatedAt, cur.CreatedBy
-		next.Referenced, next.Deleted = cur.Referenced, cur.Deleted
-		err = s.table.Put(offerItem{Kind: catalog.KindOffer, Offer: next}).
-			If("$ = ? AND $ = ?", "version", cur.Version, "referenced", cur.Referenced).Run(ctx)
-		if dynamo.IsCondCheckFailed(err) {
-			continue // re-read: a stale version or only a new referenced flag
-		}
-		if err != nil {
-			return catalog.Offer{}, fmt.Errorf("update offer %s: %w", id, err)
-		}
-		return fillOffer(next), nil
-	}
-	return catalog.Offer{}, fmt.Errorf("%w: offer %s keeps changing; try again", apperr.ErrConflict, id)
+	return updateCatalogItem(ctx, s, offerKind, id, version, change)
 }
 
 // DeleteOffer deletes an offer at version. An offer a decision referenced
@@ -205,15 +275,7 @@ func (s *Catalog) CreateCampaign(ctx context.Context, c catalog.Campaign) (catal
 
 // GetCampaign reads a campaign, strongly consistent, deleted or not.
 func (s *Catalog) GetCampaign(ctx context.Context, id string) (catalog.Campaign, error) {
-	var it campaignItem
-	err := s.table.Get("kind", catalog.KindCampaign).Range("id", dynamo.Equal, id).Consistent(true).One(ctx, &it)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return catalog.Campaign{}, catalogNotFound(catalog.KindCampaign, id)
-	}
-	if err != nil {
-		return catalog.Campaign{}, fmt.Errorf("read campaign %s: %w", id, err)
-	}
-	return fillCampaign(it.Campaign), nil
+	return getCatalogItem(ctx, s, campaignKind, id)
 }
 
 // UpdateCampaign is UpdateOffer for campaigns. A version of 0 skips the
@@ -222,36 +284,7 @@ func (s *Catalog) GetCampaign(ctx context.Context, id string) (catalog.Campaign,
 // campaign, the load watch holding it); the change itself still runs on
 // the latest campaign and is written conditionally.
 func (s *Catalog) UpdateCampaign(ctx context.Context, id string, version int, change func(*catalog.Campaign) error) (catalog.Campaign, error) {
-	for range maxCatalogAttempts {
-		cur, err := s.GetCampaign(ctx, id)
-		if err != nil {
-			return catalog.Campaign{}, err
-		}
-		if cur.Deleted {
-			return catalog.Campaign{}, catalogNotFound(catalog.KindCampaign, id)
-		}
-		if version != 0 && cur.Version != version {
-			return catalog.Campaign{}, staleVersion(catalog.KindCampaign, id, cur.Version, version)
-		}
-		next := cur
-		next.Transitions = slices.Clone(cur.Transitions)
-		next.LoadGate.Queues = slices.Clone(cur.LoadGate.Queues)
-		if err := change(&next); err != nil {
-			return catalog.Campaign{}, err
-		}
-		next.ID, next.Version, next.CreatedAt, next.CreatedBy = cur.ID, cur.Version+1, cur.CreatedAt, cur.CreatedBy
-		next.Referenced, next.Deleted = cur.Referenced, cur.Deleted
-		err = s.table.Put(campaignItem{Kind: catalog.KindCampaign, Campaign: next}).
-			If("$ = ? AND $ = ?", "version", cur.Version, "referenced", cur.Referenced).Run(ctx)
-		if dynamo.IsCondCheckFailed(err) {
-			continue
-		}
-		if err != nil {
-			return catalog.Campaign{}, fmt.Errorf("update campaign %s: %w", id, err)
-		}
-		return fillCampaign(next), nil
-	}
-	return catalog.Campaign{}, fmt.Errorf("%w: campaign %s keeps changing; try again", apperr.ErrConflict, id)
+	return updateCatalogItem(ctx, s, campaignKind, id, version, change)
 }
 
 // DeleteCampaign deletes a planned or ended campaign that no offer

@@ -133,7 +133,12 @@ func distinct(keys []string) []string {
 // jitter, from 10 ms up to about half a second.
 func pause(ctx context.Context, attempt int) error {
 	d := time.Duration(10<<min(attempt, 6)) * time.Millisecond
-	t := time.NewTimer(rand.N(d) + time.Millisecond)
+	return sleep(ctx, rand.N(d)+time.Millisecond)
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

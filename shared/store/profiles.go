@@ -440,13 +440,5 @@ func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 // backoff waits a little, longer each attempt, with jitter so racing writers
 // do not collide again.
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(attempt)*5*time.Millisecond + rand.N(5*time.Millisecond)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return sleep(ctx, time.Duration(attempt)*5*time.Millisecond+rand.N(5*time.Millisecond))
 }
