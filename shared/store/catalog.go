@@ -69,10 +69,14 @@ type catalogKind[T, I any] struct {
 	// keep carries over from cur what a change may not touch, and sets the
 	// next version.
 	keep func(next *T, cur T)
+	// markDeleted marks an item deleted at its next version, for items a
+	// decision referenced, which are kept.
+	markDeleted func(next *T, at time.Time, by string)
 }
 
 // itemMeta is what the catalog's edits check of an item.
 type itemMeta struct {
+	id         string
 	version    int
 	referenced bool
 	deleted    bool
@@ -83,7 +87,7 @@ var offerKind = catalogKind[catalog.Offer, offerItem]{
 	wrap:   func(o catalog.Offer) offerItem { return offerItem{Kind: catalog.KindOffer, Offer: o} },
 	unwrap: func(it offerItem) catalog.Offer { return it.Offer },
 	fill:   fillOffer,
-	meta:   func(o catalog.Offer) itemMeta { return itemMeta{o.Version, o.Referenced, o.Deleted} },
+	meta:   func(o catalog.Offer) itemMeta { return itemMeta{o.ID, o.Version, o.Referenced, o.Deleted} },
 	clone: func(o catalog.Offer) catalog.Offer {
 		o.Channels = slices.Clone(o.Channels)
 		o.Transitions = slices.Clone(o.Transitions)
@@ -93,6 +97,9 @@ var offerKind = catalogKind[catalog.Offer, offerItem]{
 		next.ID, next.Version, next.CreatedAt, next.CreatedBy = cur.ID, cur.Version+1, cur.CreatedAt, cur.CreatedBy
 		next.Referenced, next.Deleted = cur.Referenced, cur.Deleted
 	},
+	markDeleted: func(next *catalog.Offer, at time.Time, by string) {
+		next.Deleted, next.DeletedAt, next.UpdatedAt, next.UpdatedBy, next.Version = true, at, at, by, next.Version+1
+	},
 }
 
 var campaignKind = catalogKind[catalog.Campaign, campaignItem]{
@@ -100,7 +107,7 @@ var campaignKind = catalogKind[catalog.Campaign, campaignItem]{
 	wrap:   func(c catalog.Campaign) campaignItem { return campaignItem{Kind: catalog.KindCampaign, Campaign: c} },
 	unwrap: func(it campaignItem) catalog.Campaign { return it.Campaign },
 	fill:   fillCampaign,
-	meta:   func(c catalog.Campaign) itemMeta { return itemMeta{c.Version, c.Referenced, c.Deleted} },
+	meta:   func(c catalog.Campaign) itemMeta { return itemMeta{c.ID, c.Version, c.Referenced, c.Deleted} },
 	clone: func(c catalog.Campaign) catalog.Campaign {
 		c.Transitions = slices.Clone(c.Transitions)
 		c.LoadGate.Queues = slices.Clone(c.LoadGate.Queues)
@@ -110,6 +117,80 @@ var campaignKind = catalogKind[catalog.Campaign, campaignItem]{
 		next.ID, next.Version, next.CreatedAt, next.CreatedBy = cur.ID, cur.Version+1, cur.CreatedAt, cur.CreatedBy
 		next.Referenced, next.Deleted = cur.Referenced, cur.Deleted
 	},
+	markDeleted: func(next *catalog.Campaign, at time.Time, by string) {
+		next.Deleted, next.DeletedAt, next.UpdatedAt, next.UpdatedBy, next.Version = true, at, at, by, next.Version+1
+	},
+}
+
+// createCatalogItem stores a new item; ErrConflict when the id is taken
+// (also by a deleted item: ids are never reused).
+func createCatalogItem[T, I any](ctx context.Context, s *Catalog, k catalogKind[T, I], id string, item T) (T, error) {
+	var zero T
+	err := s.table.Put(k.wrap(item)).If("attribute_not_exists($)", "id").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return zero, fmt.Errorf("%w: %s %s exists", apperr.ErrConflict, k.kind, id)
+	}
+	if err != nil {
+		return zero, fmt.Errorf("create %s %s: %w", k.kind, id, err)
+	}
+	return k.fill(item), nil
+}
+
+// deleteCatalogItem is DeleteOffer and DeleteCampaign: at version, when
+// may allows it; an item a decision referenced is only marked deleted
+// (after retire, when set, has changed it), one never referenced is
+// removed.
+func deleteCatalogItem[T, I any](ctx context.Context, s *Catalog, k catalogKind[T, I], id string, version int, by string, at time.Time,
+	may func(ctx context.Context, cur T) error, retire func(next *T)) error {
+	for range maxCatalogAttempts {
+		cur, err := getCatalogItem(ctx, s, k, id)
+		if err != nil {
+			return err
+		}
+		m := k.meta(cur)
+		switch {
+		case m.deleted:
+			return catalogNotFound(k.kind, id)
+		case m.version != version:
+			return staleVersion(k.kind, id, m.version, version)
+		}
+		if err := may(ctx, cur); err != nil {
+			return err
+		}
+		if m.referenced {
+			next := cur
+			if retire != nil {
+				retire(&next)
+			}
+			k.markDeleted(&next, at, by)
+			err = s.table.Put(k.wrap(next)).If("$ = ?", "version", m.version).Run(ctx)
+		} else {
+			err = s.table.Delete("kind", k.kind).Range("id", id).
+				If("$ = ? AND $ = ?", "version", m.version, "referenced", false).Run(ctx)
+		}
+		if dynamo.IsCondCheckFailed(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("delete %s %s: %w", k.kind, id, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: %s %s keeps changing; try again", apperr.ErrConflict, k.kind, id)
+}
+
+// listCatalogItems reads a page of the query q (limit+1 items tell whether
+// there is a next page) and its cursor.
+func listCatalogItems[T, I any](ctx context.Context, k catalogKind[T, I], q *dynamo.Query, limit int) ([]T, string, error) {
+	var items []I
+	if err := q.Limit(limit+1).All(ctx, &items); err != nil {
+		return nil, "", fmt.Errorf("list %ss: %w", k.kind, err)
+	}
+	out := make([]T, 0, min(len(items), limit))
+	for _, it := range items[:min(len(items), limit)] {
+		out = append(out, k.fill(k.unwrap(it)))
+	}
+	return out, nextCursor(len(items) > limit, out, func(item T) string { return k.meta(item).id }), nil
 }
 
 // getCatalogItem reads an item, strongly consistent, deleted or not.
@@ -165,14 +246,7 @@ func updateCatalogItem[T, I any](ctx context.Context, s *Catalog, k catalogKind[
 // taken (also by a deleted offer: ids are never reused).
 func (s *Catalog) CreateOffer(ctx context.Context, o catalog.Offer) (catalog.Offer, error) {
 	o.Version = 1
-	err := s.table.Put(offerItem{Kind: catalog.KindOffer, Offer: o}).If("attribute_not_exists($)", "id").Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return catalog.Offer{}, fmt.Errorf("%w: offer %s exists", apperr.ErrConflict, o.ID)
-	}
-	if err != nil {
-		return catalog.Offer{}, fmt.Errorf("create offer %s: %w", o.ID, err)
-	}
-	return fillOffer(o), nil
+	return createCatalogItem(ctx, s, offerKind, o.ID, o)
 }
 
 // GetOffer reads an offer, strongly consistent, deleted or not.
@@ -194,41 +268,20 @@ func (s *Catalog) UpdateOffer(ctx context.Context, id string, version int, chang
 // is only marked deleted (kept for history and retired); one never
 // referenced is removed. An active offer must be paused or retired first.
 func (s *Catalog) DeleteOffer(ctx context.Context, id string, version int, by string, at time.Time) error {
-	for range maxCatalogAttempts {
-		cur, err := s.GetOffer(ctx, id)
-		if err != nil {
-			return err
-		}
-		switch {
-		case cur.Deleted:
-			return catalogNotFound(catalog.KindOffer, id)
-		case cur.Version != version:
-			return staleVersion(catalog.KindOffer, id, cur.Version, version)
-		case cur.Status == catalog.OfferActive:
-			return fmt.Errorf("%w: offer %s is active; pause or retire it before deleting it", apperr.ErrConflict, id)
-		}
-		if cur.Referenced {
-			next := cur
+	return deleteCatalogItem(ctx, s, offerKind, id, version, by, at,
+		func(_ context.Context, cur catalog.Offer) error {
+			if cur.Status == catalog.OfferActive {
+				return fmt.Errorf("%w: offer %s is active; pause or retire it before deleting it", apperr.ErrConflict, id)
+			}
+			return nil
+		},
+		func(next *catalog.Offer) {
 			if next.Status != catalog.OfferRetired {
-				next.Transitions = append(slices.Clone(cur.Transitions), catalog.Transition{
-					From: string(cur.Status), To: string(catalog.OfferRetired), At: at, By: by, Reason: "deleted"})
+				next.Transitions = append(slices.Clone(next.Transitions), catalog.Transition{
+					From: string(next.Status), To: string(catalog.OfferRetired), At: at, By: by, Reason: "deleted"})
 				next.Status = catalog.OfferRetired
 			}
-			next.Deleted, next.DeletedAt, next.UpdatedAt, next.UpdatedBy, next.Version = true, at, at, by, cur.Version+1
-			err = s.table.Put(offerItem{Kind: catalog.KindOffer, Offer: next}).If("$ = ?", "version", cur.Version).Run(ctx)
-		} else {
-			err = s.table.Delete("kind", catalog.KindOffer).Range("id", id).
-				If("$ = ? AND $ = ?", "version", cur.Version, "referenced", false).Run(ctx)
-		}
-		if dynamo.IsCondCheckFailed(err) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("delete offer %s: %w", id, err)
-		}
-		return nil
-	}
-	return fmt.Errorf("%w: offer %s keeps changing; try again", apperr.ErrConflict, id)
+		})
 }
 
 // ListOffers lists offers in id order, a page at a time. cursor is the
@@ -248,29 +301,14 @@ func (s *Catalog) ListOffers(ctx context.Context, f catalog.OfferFilter, limit i
 	if f.Channel != "" {
 		q = q.Filter("contains($, ?)", "channels", f.Channel)
 	}
-	var items []offerItem
-	if err := q.Limit(limit+1).All(ctx, &items); err != nil {
-		return nil, "", fmt.Errorf("list offers: %w", err)
-	}
-	out := make([]catalog.Offer, 0, min(len(items), limit))
-	for _, it := range items[:min(len(items), limit)] {
-		out = append(out, fillOffer(it.Offer))
-	}
-	return out, nextCursor(len(items) > limit, out, func(o catalog.Offer) string { return o.ID }), nil
+	return listCatalogItems(ctx, offerKind, q, limit)
 }
 
 // CreateCampaign stores a new campaign at version 1, planned.
 // ErrConflict when the id is taken.
 func (s *Catalog) CreateCampaign(ctx context.Context, c catalog.Campaign) (catalog.Campaign, error) {
 	c.Version = 1
-	err := s.table.Put(campaignItem{Kind: catalog.KindCampaign, Campaign: c}).If("attribute_not_exists($)", "id").Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return catalog.Campaign{}, fmt.Errorf("%w: campaign %s exists", apperr.ErrConflict, c.ID)
-	}
-	if err != nil {
-		return catalog.Campaign{}, fmt.Errorf("create campaign %s: %w", c.ID, err)
-	}
-	return fillCampaign(c), nil
+	return createCatalogItem(ctx, s, campaignKind, c.ID, c)
 }
 
 // GetCampaign reads a campaign, strongly consistent, deleted or not.
@@ -291,44 +329,22 @@ func (s *Catalog) UpdateCampaign(ctx context.Context, id string, version int, ch
 // (deleted or not) still names. A campaign a decision referenced is only
 // marked deleted.
 func (s *Catalog) DeleteCampaign(ctx context.Context, id string, version int, by string, at time.Time) error {
-	for range maxCatalogAttempts {
-		cur, err := s.GetCampaign(ctx, id)
-		if err != nil {
-			return err
-		}
-		switch {
-		case cur.Deleted:
-			return catalogNotFound(catalog.KindCampaign, id)
-		case cur.Version != version:
-			return staleVersion(catalog.KindCampaign, id, cur.Version, version)
-		case cur.Status != catalog.CampaignPlanned && cur.Status != catalog.CampaignEnded:
-			return fmt.Errorf("%w: campaign %s is %s; end it before deleting it", apperr.ErrConflict, id, cur.Status)
-		}
-		n, err := s.table.Get("kind", catalog.KindOffer).Filter("$ = ?", "campaignId", id).
-			Filter("attribute_not_exists($) OR $ = ?", "deleted", "deleted", false).Count(ctx)
-		if err != nil {
-			return fmt.Errorf("count offers of campaign %s: %w", id, err)
-		}
-		if n > 0 {
-			return fmt.Errorf("%w: campaign %s still has %d offers; delete them or move them to another campaign first", apperr.ErrConflict, id, n)
-		}
-		if cur.Referenced {
-			next := cur
-			next.Deleted, next.DeletedAt, next.UpdatedAt, next.UpdatedBy, next.Version = true, at, at, by, cur.Version+1
-			err = s.table.Put(campaignItem{Kind: catalog.KindCampaign, Campaign: next}).If("$ = ?", "version", cur.Version).Run(ctx)
-		} else {
-			err = s.table.Delete("kind", catalog.KindCampaign).Range("id", id).
-				If("$ = ? AND $ = ?", "version", cur.Version, "referenced", false).Run(ctx)
-		}
-		if dynamo.IsCondCheckFailed(err) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("delete campaign %s: %w", id, err)
-		}
-		return nil
-	}
-	return fmt.Errorf("%w: campaign %s keeps changing; try again", apperr.ErrConflict, id)
+	return deleteCatalogItem(ctx, s, campaignKind, id, version, by, at,
+		func(ctx context.Context, cur catalog.Campaign) error {
+			if cur.Status != catalog.CampaignPlanned && cur.Status != catalog.CampaignEnded {
+				return fmt.Errorf("%w: campaign %s is %s; end it before deleting it", apperr.ErrConflict, id, cur.Status)
+			}
+			n, err := s.table.Get("kind", catalog.KindOffer).Filter("$ = ?", "campaignId", id).
+				Filter("attribute_not_exists($) OR $ = ?", "deleted", "deleted", false).Count(ctx)
+			if err != nil {
+				return fmt.Errorf("count offers of campaign %s: %w", id, err)
+			}
+			if n > 0 {
+				return fmt.Errorf("%w: campaign %s still has %d offers; delete them or move them to another campaign first", apperr.ErrConflict, id, n)
+			}
+			return nil
+		},
+		nil)
 }
 
 // ListCampaigns lists campaigns in id order, a page at a time (see
@@ -341,15 +357,7 @@ func (s *Catalog) ListCampaigns(ctx context.Context, f catalog.CampaignFilter, l
 	if f.Status != "" {
 		q = q.Filter("$ = ?", "status", f.Status)
 	}
-	var items []campaignItem
-	if err := q.Limit(limit+1).All(ctx, &items); err != nil {
-		return nil, "", fmt.Errorf("list campaigns: %w", err)
-	}
-	out := make([]catalog.Campaign, 0, min(len(items), limit))
-	for _, it := range items[:min(len(items), limit)] {
-		out = append(out, fillCampaign(it.Campaign))
-	}
-	return out, nextCursor(len(items) > limit, out, func(c catalog.Campaign) string { return c.ID }), nil
+	return listCatalogItems(ctx, campaignKind, q, limit)
 }
 
 // MarkReferenced records that a decision named the offer or campaign, so
