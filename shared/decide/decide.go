@@ -219,18 +219,24 @@ func (e *engine) loadGate() Reason {
 	if len(e.in.Held) == 0 || e.snap == nil {
 		return ReasonNone
 	}
-	live := 0
+	byLoad := 0
 	for i := range e.snap.campaigns {
 		pc := &e.snap.campaigns[i]
-		if !pc.hasOffers || !pc.campaign.LiveAt(e.in.Now) {
+		c := pc.campaign
+		if !pc.hasOffers || c.Deleted || e.in.Now.Before(c.LaunchAt) || !e.in.Now.Before(c.EndAt) {
 			continue
 		}
-		if _, held := e.in.Held[pc.campaign.ID]; !held {
+		// The load watcher moves the campaigns it holds to "held"; a
+		// campaign it holds counts as held by load in either status.
+		_, held := e.in.Held[c.ID]
+		switch {
+		case held && (c.Status == catalog.CampaignLive || c.Status == catalog.CampaignHeld):
+			byLoad++
+		case c.Status == catalog.CampaignLive:
 			return ReasonNone
 		}
-		live++
 	}
-	if live == 0 {
+	if byLoad == 0 {
 		return ReasonNone
 	}
 	return ReasonLoadHeld
@@ -296,7 +302,13 @@ func (e *engine) check(po *preparedOffer) (Why, bool) {
 func (e *engine) openCampaign(ci int, st *campaignState) {
 	c, now := e.snap.campaigns[ci].campaign, e.in.Now
 	st.open, st.closed = true, true
+	words, heldByLoad := e.in.Held[c.ID]
+	if words == "" {
+		words = ReasonLoadHeld.Words()
+	}
 	switch {
+	case c.Status == catalog.CampaignHeld && heldByLoad:
+		st.stop = Why{Step: StepLoad, Reason: ReasonLoadHeld, Words: words}
 	case c.Status == catalog.CampaignHeld:
 		st.stop = why(StepEligibility, ReasonCampaignHeld)
 	case c.Status != catalog.CampaignLive:
@@ -305,16 +317,10 @@ func (e *engine) openCampaign(ci int, st *campaignState) {
 		st.stop = why(StepEligibility, ReasonCampaignNotStarted)
 	case !now.Before(c.EndAt):
 		st.stop = why(StepEligibility, ReasonCampaignEnded)
-	default:
-		words, held := e.in.Held[c.ID]
-		if !held {
-			st.closed = false
-			return
-		}
-		if words == "" {
-			words = ReasonLoadHeld.Words()
-		}
+	case heldByLoad:
 		st.stop = Why{Step: StepLoad, Reason: ReasonLoadHeld, Words: words}
+	default:
+		st.closed = false
 	}
 }
 

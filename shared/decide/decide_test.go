@@ -77,6 +77,36 @@ func TestHeldCampaignOffersAreNotMade(t *testing.T) {
 			t.Fatalf("agent reads %q", d.Why.Words)
 		}
 	})
+	t.Run("campaigns the load watcher moved to held say so", func(t *testing.T) {
+		snap := threeOffers()
+		for _, id := range []string{"c-1", "c-2"} {
+			snap.Campaign(id).Status = catalog.CampaignHeld
+		}
+		in := input(customer(), voiceCall())
+		in.Held = map[string]string{"c-1": "held: queue Billing ASA 95 s > 60 s", "c-2": ""}
+		d := Decide(in, snap, Policy{})
+		if d.OfferID != "" || d.Why.Reason != ReasonLoadHeld {
+			t.Fatalf("decision %q why %+v, want stopped by load", d.OfferID, d.Why)
+		}
+	})
+	t.Run("one campaign held by a person and the other by load stop everything", func(t *testing.T) {
+		snap := threeOffers()
+		snap.Campaign("c-1").Status = catalog.CampaignHeld
+		in := input(customer(), voiceCall())
+		in.Held = map[string]string{"c-2": "busy"}
+		d := Decide(in, snap, Policy{})
+		if d.OfferID != "" || d.Why.Reason != ReasonLoadHeld {
+			t.Fatalf("decision %q why %+v, want the load gate", d.OfferID, d.Why)
+		}
+	})
+	t.Run("a campaign a person held is not blamed on load", func(t *testing.T) {
+		snap := threeOffers()
+		snap.Campaign("c-1").Status = catalog.CampaignHeld
+		d := Decide(input(customer(), voiceCall()), snap, Policy{})
+		if got := d.Explain().Offers[0].Why.Reason; got != ReasonCampaignHeld {
+			t.Fatalf("offer of the campaign a person held: %q, want %q", got, ReasonCampaignHeld)
+		}
+	})
 }
 
 func TestEligibility(t *testing.T) {
