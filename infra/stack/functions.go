@@ -36,12 +36,22 @@ const (
 	Write
 	// Delete: DeleteItem, BatchWriteItem (erasure, expiring overwrites).
 	Delete
+	// Scan: Scan of the table itself (a what-if reads the whole profile base).
+	Scan
+	// Describe: DescribeTable (the approximate item count a what-if's progress is measured against).
+	Describe
+	// IndexQuery: Query on the table's indexes only (TableUse.Indexes), not
+	// on the table: for a reader that never reads items by key.
+	IndexQuery
 )
 
 // TableUse grants one table to a function.
 type TableUse struct {
 	Table store.Table
 	Can   Access
+	// Indexes narrows Read and IndexQuery to these indexes of the table;
+	// empty means every index of the table.
+	Indexes []string
 }
 
 // StreamSource is how a stream consumer's event source mapping reads.
@@ -82,6 +92,10 @@ type Function struct {
 	ConnectMetrics bool
 	// DecisionDeadline is passed to functions that answer a contact flow.
 	DecisionDeadline bool
+	// WhatIfRunner names the function that runs what-if chunks in the
+	// background: the role may invoke it (the chunk is handed on as an
+	// asynchronous invocation) and EnvWhatIfFunction names it.
+	WhatIfRunner string
 }
 
 // Functions is every function Conduit deploys (DESIGN section 3). A test keeps
@@ -91,10 +105,10 @@ var Functions = []Function{
 		Name: "offer", Purpose: "decides the offer for a contact; answers the contact flow within its deadline",
 		Trigger: TriggerContactFlow, MemoryMB: 512, Timeout: 3 * time.Second,
 		Tables: []TableUse{
-			{store.ProfilesTable, Read | Write}, // who the caller is; the exposure, with the decision
-			{store.CatalogTable, Read | Write},  // the catalog; marks offers and campaigns a decision named
-			{store.ContactsTable, Read | Write}, // history by profile; the decision itself
-			{store.StateTable, Read | Write},    // load states, propensities; caps counters
+			{Table: store.ProfilesTable, Can: Read | Write}, // who the caller is; the exposure, with the decision
+			{Table: store.CatalogTable, Can: Read | Write},  // the catalog; marks offers and campaigns a decision named
+			{Table: store.ContactsTable, Can: Read | Write}, // history by profile; the decision itself
+			{Table: store.StateTable, Can: Read | Write},    // load states, propensities; caps counters
 		},
 		Publishes:        []store.Stream{store.DecisionsStream},
 		DecisionDeadline: true,
@@ -103,9 +117,9 @@ var Functions = []Function{
 		Name: "outcome", Purpose: "records accepted, declined or later for a decision; idempotent",
 		Trigger: TriggerContactFlow, MemoryMB: 256, Timeout: 3 * time.Second,
 		Tables: []TableUse{
-			{store.ContactsTable, Read | Write},
-			{store.ProfilesTable, Read | Write}, // the outcome on the customer's exposure
-			{store.StateTable, Read | Write},    // propensity counters, idempotency keys
+			{Table: store.ContactsTable, Can: Read | Write},
+			{Table: store.ProfilesTable, Can: Read | Write}, // the outcome on the customer's exposure
+			{Table: store.StateTable, Can: Read | Write},    // propensity counters, idempotency keys
 		},
 		Publishes:        []store.Stream{store.DecisionsStream},
 		DecisionDeadline: true,
@@ -114,8 +128,8 @@ var Functions = []Function{
 		Name: "survey", Purpose: "records a post-contact survey answer on the contact and the customer's profile; idempotent",
 		Trigger: TriggerContactFlow, MemoryMB: 256, Timeout: 3 * time.Second,
 		Tables: []TableUse{
-			{store.ContactsTable, Write},        // the survey attribute only, once per contact
-			{store.ProfilesTable, Read | Write}, // who the caller is; last survey score on the profile
+			{Table: store.ContactsTable, Can: Write},        // the survey attribute only, once per contact
+			{Table: store.ProfilesTable, Can: Read | Write}, // who the caller is; last survey score on the profile
 		},
 		DecisionDeadline: true,
 	},
@@ -123,21 +137,24 @@ var Functions = []Function{
 		Name: "api", Purpose: "the marketer and analyst HTTPS API",
 		Trigger: TriggerAPI, MemoryMB: 512, Timeout: 10 * time.Second, ReservedConcurrency: 20,
 		Tables: []TableUse{
-			{store.ProfilesTable, Read | Write | Delete}, // erasure deletes the profile and its identity items
-			{store.CatalogTable, Read | Write},
-			{store.ContactsTable, Read | Write | Delete}, // decisions for analysts; survey answers from survey tools; erasure deletes contacts
-			{store.KPIsTable, Read | Write},              // KPIs; benchmarks set by an administrator
-			{store.StateTable, Read | Write},             // load states; suppression after erasure
-			{store.SocialTable, Read | Write | Delete},   // social posts: ingest, work queues, handling; erasure deletes a customer's posts
+			// Erasure deletes the profile and its identity items; a what-if's
+			// first chunk scans the profile base inline, sized by DescribeTable.
+			{Table: store.ProfilesTable, Can: Read | Write | Delete | Scan | Describe},
+			{Table: store.CatalogTable, Can: Read | Write},
+			{Table: store.ContactsTable, Can: Read | Write | Delete}, // decisions for analysts; survey answers from survey tools; erasure deletes contacts
+			{Table: store.KPIsTable, Can: Read | Write},              // KPIs; benchmarks set by an administrator
+			{Table: store.StateTable, Can: Read | Write},             // load states; suppression after erasure
+			{Table: store.SocialTable, Can: Read | Write | Delete},   // social posts: ingest, work queues, handling; erasure deletes a customer's posts
 		},
-		Publishes: []store.Stream{store.DecisionsStream}, // routed social posts (type social_post_routed)
+		Publishes:    []store.Stream{store.DecisionsStream}, // routed social posts (type social_post_routed)
+		WhatIfRunner: "campaigns",                           // a what-if the first chunk does not finish goes on in the background
 	},
 	{
 		Name: "ctr", Purpose: "per-contact facts from Amazon Connect contact records; dedupes",
 		Trigger: TriggerStream, MemoryMB: 256, Timeout: time.Minute,
 		Tables: []TableUse{
-			{store.ContactsTable, Read | Write},
-			{store.StateTable, Read | Write}, // dedupe on (ContactId, LastUpdateTimestamp)
+			{Table: store.ContactsTable, Can: Read | Write},
+			{Table: store.StateTable, Can: Read | Write}, // dedupe on (ContactId, LastUpdateTimestamp)
 		},
 		Consumes: &StreamSource{
 			Stream: store.ContactRecordsStream, BatchSize: 100, BatchWindow: time.Second,
@@ -148,9 +165,9 @@ var Functions = []Function{
 		Name: "speech", Purpose: "rolling sentiment and matched categories from Contact Lens real-time segments",
 		Trigger: TriggerStream, MemoryMB: 256, Timeout: 30 * time.Second,
 		Tables: []TableUse{
-			{store.ContactsTable, Read | Write},
-			{store.ProfilesTable, Read | Write}, // life events and churn risk onto the profile
-			{store.StateTable, Read | Write},    // dedupe on (ContactId, segment id)
+			{Table: store.ContactsTable, Can: Read | Write},
+			{Table: store.ProfilesTable, Can: Read | Write}, // life events and churn risk onto the profile
+			{Table: store.StateTable, Can: Read | Write},    // dedupe on (ContactId, segment id)
 		},
 		Consumes: &StreamSource{
 			// Segments matter while the contact is live: no batching window, short age.
@@ -162,8 +179,8 @@ var Functions = []Function{
 		Name: "contactevents", Purpose: "contact state timestamps from Amazon Connect contact events",
 		Trigger: TriggerContactEvents, MemoryMB: 256, Timeout: 10 * time.Second, ReservedConcurrency: 10,
 		Tables: []TableUse{
-			{store.ContactsTable, Read | Write},
-			{store.StateTable, Read | Write}, // dedupe on event id
+			{Table: store.ContactsTable, Can: Read | Write},
+			{Table: store.StateTable, Can: Read | Write}, // dedupe on event id
 		},
 	},
 	{
@@ -171,9 +188,9 @@ var Functions = []Function{
 		Trigger: TriggerSchedule, MemoryMB: 512, Timeout: 5 * time.Minute, ReservedConcurrency: 1,
 		Schedule: "rate(15 minutes)",
 		Tables: []TableUse{
-			{store.ContactsTable, Read}, // by day
-			{store.KPIsTable, Read | Write},
-			{store.StateTable, Read | Write}, // watermark of the last complete bucket
+			{Table: store.ContactsTable, Can: Read}, // by day
+			{Table: store.KPIsTable, Can: Read | Write},
+			{Table: store.StateTable, Can: Read | Write}, // watermark of the last complete bucket
 		},
 	},
 	{
@@ -181,18 +198,23 @@ var Functions = []Function{
 		Trigger: TriggerSchedule, MemoryMB: 256, Timeout: 30 * time.Second, ReservedConcurrency: 1,
 		Schedule: "rate(1 minute)",
 		Tables: []TableUse{
-			{store.StateTable, Read | Write},
+			{Table: store.StateTable, Can: Read | Write},   // the wallboard item load#wallboard; queue waiting lists
+			{Table: store.CatalogTable, Can: Read | Write}, // holds and releases campaigns (conditional puts on the version)
+			// ASA and service level of recent contacts, by day only.
+			{Table: store.ContactsTable, Can: IndexQuery, Indexes: []string{store.IndexContactsByDay}},
 		},
 		ConnectMetrics: true,
 	},
 	{
-		Name: "campaigns", Purpose: "campaign lifecycle: launch when ready and load allows, end when expired",
+		Name: "campaigns", Purpose: "campaign lifecycle: launch when ready and load allows, end when expired; runs what-if chunks",
 		Trigger: TriggerSchedule, MemoryMB: 256, Timeout: time.Minute, ReservedConcurrency: 1,
 		Schedule: "rate(5 minutes)",
 		Tables: []TableUse{
-			{store.CatalogTable, Read | Write},
-			{store.StateTable, Read},
+			{Table: store.CatalogTable, Can: Read | Write},     // launches and ends campaigns; a what-if reads the catalog
+			{Table: store.StateTable, Can: Read | Write},       // the wallboard; what-if jobs; propensities and cap use
+			{Table: store.ProfilesTable, Can: Scan | Describe}, // a what-if's chunks scan the profile base
 		},
+		WhatIfRunner: "campaigns", // a chunk hands the rest of its what-if on to a new invocation
 	},
 }
 

@@ -19,9 +19,30 @@ var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 
 // Actions per access level; see Access.
 var dynamoActions = map[Access][]string{
-	Read:   {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"},
-	Write:  {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
-	Delete: {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"},
+	Read:       {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"},
+	Write:      {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
+	Delete:     {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"},
+	Scan:       {"dynamodb:Scan"},
+	Describe:   {"dynamodb:DescribeTable"},
+	IndexQuery: {"dynamodb:Query"},
+}
+
+// EnvWhatIfFunction names the function that runs what-if chunks
+// (shared/lambdas.EnvWhatIfFunction; a test keeps the two equal).
+const EnvWhatIfFunction = "CONDUIT_WHATIF_FUNCTION"
+
+// whatIfRunner is the deployed function a function hands what-if chunks
+// to, if any.
+func (s *Stack) whatIfRunner(f Function) (string, bool) {
+	if f.WhatIfRunner == "" {
+		return "", false
+	}
+	for _, d := range s.deployed {
+		if d.Name == f.WhatIfRunner {
+			return s.name(d.Name), true
+		}
+	}
+	return "", false
 }
 
 // Stream actions: what an event source mapping needs to read a shard, and what a producer needs.
@@ -70,6 +91,11 @@ func (s *Stack) addFunction(f Function) {
 		}
 	}
 
+	runner, hasRunner := s.whatIfRunner(f)
+	if hasRunner {
+		env[EnvWhatIfFunction] = jsii.String(runner)
+	}
+
 	props := &awslambda.FunctionProps{
 		FunctionName: jsii.String(physical),
 		Description:  jsii.String(f.Purpose),
@@ -91,6 +117,16 @@ func (s *Stack) addFunction(f Function) {
 
 	s.grantTables(role, f)
 	s.grantStreams(role, f)
+	if hasRunner {
+		// The ARN is built from the physical name, not taken from the
+		// function: the campaigns role invokes its own function, and a
+		// reference would make the function and its policy wait on each other.
+		arn := s.Stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("lambda"), Resource: jsii.String("function"),
+			ResourceName: jsii.String(runner), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+		role.AddToPolicy(statement([]string{"lambda:InvokeFunction"}, arn))
+	}
 	if f.ConnectMetrics && s.props.ConnectInstanceArn != "" {
 		every := s.props.ConnectInstanceArn + "/queue/*"
 		queues := []*string{jsii.String(every)}
@@ -124,19 +160,32 @@ func (s *Stack) addFunction(f Function) {
 }
 
 // grantTables gives the role exactly the actions of each access level, on the
-// table and, for reads, on each of its indexes by name (no index wildcard).
+// table and, for reads, on each of its indexes by name (no index wildcard);
+// IndexQuery names the indexes only.
 func (s *Stack) grantTables(role awsiam.Role, f Function) {
 	for _, use := range f.Tables {
 		table := s.Tables[use.Table.Suffix]
-		for _, level := range []Access{Read, Write, Delete} {
+		var indexes []*string
+		for _, ix := range use.Table.Indexes {
+			if len(use.Indexes) == 0 || slices.Contains(use.Indexes, ix.Name) {
+				indexes = append(indexes, jsii.String(*table.TableArn()+"/index/"+ix.Name))
+			}
+		}
+		for _, level := range []Access{Read, Write, Delete, Scan, Describe, IndexQuery} {
 			if use.Can&level == 0 {
 				continue
 			}
-			resources := []*string{table.TableArn()}
-			if level == Read {
-				for _, ix := range use.Table.Indexes {
-					resources = append(resources, jsii.String(*table.TableArn()+"/index/"+ix.Name))
-				}
+			var resources []*string
+			switch level {
+			case Read:
+				resources = append([]*string{table.TableArn()}, indexes...)
+			case IndexQuery:
+				resources = indexes
+			default:
+				resources = []*string{table.TableArn()}
+			}
+			if len(resources) == 0 {
+				continue
 			}
 			role.AddToPolicy(statement(dynamoActions[level], resources...))
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/conduit-cx/conduit/shared/campaignjob"
+	"github.com/conduit-cx/conduit/shared/loadwatch"
 	"github.com/conduit-cx/conduit/shared/metrics"
 )
 
@@ -29,6 +31,14 @@ const (
 	MetricRollupLag       = metrics.RollupLagSeconds
 	MetricRecordsSkipped  = metrics.StreamRecordsSkipped
 	MetricRecordsFailed   = metrics.StreamRecordsFailed
+
+	// The load jobs': QueueMetricsMissing by Reason and QueueStateStale by
+	// Queue (alarmed over every dimension value with a Metrics Insights
+	// query); the campaign counts carry no dimensions.
+	MetricQueueMetricsMissing = loadwatch.MetricQueueMetricsMissing
+	MetricQueueStateStale     = loadwatch.MetricQueueStateStale
+	MetricChecklistOpen       = campaignjob.MetricChecklistOpen
+	MetricLaunchWaiting       = campaignjob.MetricLaunchWaiting
 )
 
 // Alarm thresholds.
@@ -38,6 +48,9 @@ const (
 	OfferP99Slack = 300 * time.Millisecond
 	// RollupLagThreshold is two missed 15-minute runs.
 	RollupLagThreshold = 30 * time.Minute
+	// LaunchWaitingAlarm is how long ready campaigns may wait for the load
+	// gate past their launch time before someone is told.
+	LaunchWaitingAlarm = time.Hour
 )
 
 func (s *Stack) conduitMetric(name, statistic string) awscloudwatch.Metric {
@@ -46,6 +59,17 @@ func (s *Stack) conduitMetric(name, statistic string) awscloudwatch.Metric {
 		MetricName: jsii.String(name),
 		Statistic:  jsii.String(statistic),
 		Period:     awscdk.Duration_Minutes(jsii.Number(5)),
+	})
+}
+
+// insights sums a Conduit metric over every value of one dimension (a
+// Metrics Insights query: alarms cannot use SEARCH).
+func (s *Stack) insights(name, dimension, label string, period time.Duration) awscloudwatch.MathExpression {
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression:   jsii.String(fmt.Sprintf(`SELECT SUM(%s) FROM SCHEMA("%s", %s)`, name, MetricNamespace, dimension)),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{},
+		Label:        jsii.String(label),
+		Period:       awscdk.Duration_Seconds(jsii.Number(period.Seconds())),
 	})
 }
 
@@ -151,6 +175,41 @@ func (s *Stack) addMonitoring() {
 			missing: awscloudwatch.TreatMissingData_BREACHING,
 		})
 	}
+	if _, ok := s.Functions["loadwatch"]; ok {
+		s.alarm(alarmSpec{
+			id: "AlarmQueueMetricsMissing", name: "queue-metrics-missing",
+			description: "the load watcher had no fresh or no complete Amazon Connect metrics for watched queues in most runs for 15 minutes " +
+				"(Reason: throttled, api_error, no_metrics, queue_not_found, partial): load states age towards stale",
+			metric:    s.insights(MetricQueueMetricsMissing, metrics.DimReason, "queue metrics missing", 5*time.Minute),
+			threshold: 3, periods: 3, datapoints: 3,
+		})
+		s.alarm(alarmSpec{
+			id: "AlarmQueueStateStale", name: "queue-state-stale",
+			description: "a watched queue's load state is stale: the load gate releases no campaign it holds on that queue until fresh metrics come",
+			metric:      s.insights(MetricQueueStateStale, loadwatch.DimQueue, "stale queue states", 5*time.Minute),
+			threshold:   1, periods: 3, datapoints: 2,
+		})
+	}
+	if _, ok := s.Functions["campaigns"]; ok {
+		s.alarm(alarmSpec{
+			id: "AlarmCampaignLaunchWaiting", name: "campaign-launch-waiting",
+			description: fmt.Sprintf("ready campaigns past their launch time have waited for the load gate for %s: the queues stay busy", LaunchWaitingAlarm),
+			metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+				Namespace: jsii.String(MetricNamespace), MetricName: jsii.String(MetricLaunchWaiting),
+				Statistic: jsii.String("Sum"), Period: minutes(15),
+			}),
+			threshold: 1, periods: float64(LaunchWaitingAlarm / (15 * time.Minute)), datapoints: float64(LaunchWaitingAlarm / (15 * time.Minute)),
+		})
+		s.alarm(alarmSpec{
+			id: "AlarmCampaignChecklistOpen", name: "campaign-checklist-open",
+			description: fmt.Sprintf("campaigns due within %s (or past due) have an open readiness checklist or nobody marked them ready", campaignjob.DueSoon),
+			metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+				Namespace: jsii.String(MetricNamespace), MetricName: jsii.String(MetricChecklistOpen),
+				Statistic: jsii.String("Sum"), Period: minutes(60),
+			}),
+			threshold: 1,
+		})
+	}
 	for _, owner := range sortedKeys(s.DLQs) {
 		q := s.DLQs[owner]
 		s.alarm(alarmSpec{
@@ -192,6 +251,13 @@ func (s *Stack) addDashboard() {
 			graph("Rollup lag (s)", []awscloudwatch.IMetric{s.conduitMetric(MetricRollupLag, "Maximum")}, nil),
 			graph("Stream records skipped", []awscloudwatch.IMetric{s.search(MetricRecordsSkipped, "Sum", "")}, nil),
 			graph("Stream records failed", []awscloudwatch.IMetric{s.search(MetricRecordsFailed, "Sum", "")}, nil),
+		},
+		{
+			graph("Queue metrics missing by reason", []awscloudwatch.IMetric{s.search(MetricQueueMetricsMissing, "Sum", "")}, nil),
+			graph("Stale queue states by queue", []awscloudwatch.IMetric{s.search(MetricQueueStateStale, "Sum", "")}, nil),
+			graph("Campaigns waiting for load, checklists open", []awscloudwatch.IMetric{
+				s.conduitMetric(MetricLaunchWaiting, "Sum"), s.conduitMetric(MetricChecklistOpen, "Sum"),
+			}, nil),
 		},
 	}
 	var invocations, errs, p99, throttles, iterator []awscloudwatch.IMetric

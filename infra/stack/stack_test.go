@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/conduit-cx/conduit/shared/config"
+	"github.com/conduit-cx/conduit/shared/lambdas"
 	"github.com/conduit-cx/conduit/shared/store"
 )
 
@@ -531,7 +532,8 @@ func TestConnectMayInvokeOnlyTheContactFlowFunctions(t *testing.T) {
 
 func TestAlarmsAndDashboard(t *testing.T) {
 	s := devStack(t)
-	want := []string{"offer-errors", "offer-p99-duration", "rollup-lag", "ctr-iterator-age", "speech-iterator-age"}
+	want := []string{"offer-errors", "offer-p99-duration", "rollup-lag", "ctr-iterator-age", "speech-iterator-age",
+		"queue-metrics-missing", "queue-state-stale", "campaign-launch-waiting", "campaign-checklist-open"}
 	for owner := range s.stack.DLQs {
 		want = append(want, owner+"-dlq-depth")
 	}
@@ -552,6 +554,26 @@ func TestAlarmsAndDashboard(t *testing.T) {
 	if p99["ExtendedStatistic"] != "p99" || p99["Threshold"] != float64(1300) {
 		t.Errorf("offer p99 alarm %s", jsonOf(p99))
 	}
+	// The load watcher's metrics carry a Reason or Queue dimension: the
+	// alarms sum every value with a Metrics Insights query.
+	for name, query := range map[string]string{
+		"queue-metrics-missing": `SELECT SUM(QueueMetricsMissing) FROM SCHEMA(\"Conduit\", Reason)`,
+		"queue-state-stale":     `SELECT SUM(QueueStateStale) FROM SCHEMA(\"Conduit\", Queue)`,
+	} {
+		p := s.byName(t, "AWS::CloudWatch::Alarm", "AlarmName", "conduit-dev-"+name)
+		if got := jsonOf(p["Metrics"]); !strings.Contains(got, query) || !strings.Contains(got, `"Period":300`) {
+			t.Errorf("%s alarm metrics %s, want %s every 5 minutes", name, got, query)
+		}
+	}
+	for name, metric := range map[string]string{"campaign-launch-waiting": MetricLaunchWaiting, "campaign-checklist-open": MetricChecklistOpen} {
+		p := s.byName(t, "AWS::CloudWatch::Alarm", "AlarmName", "conduit-dev-"+name)
+		if p["Namespace"] != "Conduit" || p["MetricName"] != metric || p["Statistic"] != "Sum" || p["Dimensions"] != nil {
+			t.Errorf("%s alarm %s", name, jsonOf(p))
+		}
+	}
+	if w := s.byName(t, "AWS::CloudWatch::Alarm", "AlarmName", "conduit-dev-campaign-launch-waiting"); w["EvaluationPeriods"] != float64(4) || w["DatapointsToAlarm"] != float64(4) {
+		t.Errorf("launch waiting alarm evaluates %v of %v 15-minute periods, want an hour", w["DatapointsToAlarm"], w["EvaluationPeriods"])
+	}
 	s.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
 		"Protocol": "email", "Endpoint": "oncall@example.com",
 	})
@@ -561,7 +583,8 @@ func TestAlarmsAndDashboard(t *testing.T) {
 	}
 	dash := s.byName(t, "AWS::CloudWatch::Dashboard", "DashboardName", "conduit-dev-dashboard")
 	body := jsonOf(dash["DashboardBody"])
-	for _, m := range []string{MetricOffersMade, MetricOffersSuppress, MetricDecisionLatency, MetricRollupLag, MetricRecordsSkipped, MetricRecordsFailed, "IteratorAge", "Throttles", "IncomingRecords", "ApproximateNumberOfMessagesVisible"} {
+	for _, m := range []string{MetricOffersMade, MetricOffersSuppress, MetricDecisionLatency, MetricRollupLag, MetricRecordsSkipped, MetricRecordsFailed,
+		MetricQueueMetricsMissing, MetricQueueStateStale, MetricLaunchWaiting, MetricChecklistOpen, "IteratorAge", "Throttles", "IncomingRecords", "ApproximateNumberOfMessagesVisible"} {
 		if !strings.Contains(body, m) {
 			t.Errorf("dashboard lacks %s", m)
 		}
@@ -736,6 +759,153 @@ func TestOfferRoleHoldsOnlyWhatTheDecisionPathUses(t *testing.T) {
 	loadwatch := s.actionsOf(t, "loadwatch")
 	if r := loadwatch["connect:GetCurrentMetricData"]; !slices.Equal(r, []string{testInstance, testQueue}) {
 		t.Errorf("loadwatch reads metrics of %v, want the instance and the configured queue", r)
+	}
+}
+
+// roleCheck says whether a role holds an action on a resource whose text
+// contains the given part ("" matches any resource).
+func roleCheck(t *testing.T, function string, got map[string][]string, must, mustNot [][2]string) {
+	t.Helper()
+	on := func(action, resource string) bool {
+		for _, r := range got[action] {
+			if strings.Contains(r, resource) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, m := range must {
+		if !on(m[0], m[1]) {
+			t.Errorf("%s lacks %s on %s", function, m[0], m[1])
+		}
+	}
+	for _, m := range mustNot {
+		if on(m[0], m[1]) {
+			t.Errorf("%s holds %s on %q", function, m[0], m[1])
+		}
+	}
+}
+
+// TestLoadWatchRoleHoldsOnlyWhatTheWatcherUses: the wallboard item and the
+// queue waiting lists (state), holds and releases of campaigns (catalog),
+// recent service from the contacts' byDay index, and the queue metrics and
+// names of the one Connect instance.
+func TestLoadWatchRoleHoldsOnlyWhatTheWatcherUses(t *testing.T) {
+	s := devStack(t)
+	got := s.actionsOf(t, "loadwatch")
+	roleCheck(t, "loadwatch", got, [][2]string{
+		{"dynamodb:GetItem", "TableState"}, {"dynamodb:PutItem", "TableState"}, {"dynamodb:UpdateItem", "TableState"},
+		{"dynamodb:GetItem", "TableCatalog"}, {"dynamodb:Query", "TableCatalog"}, {"dynamodb:PutItem", "TableCatalog"},
+		{"dynamodb:Query", "/index/byDay"},
+		{"connect:GetCurrentMetricData", testQueue}, {"connect:ListQueues", testInstance},
+		{"logs:PutLogEvents", "FnLoadwatchLogs"},
+	}, [][2]string{
+		{"dynamodb:GetItem", "TableContacts"}, {"dynamodb:BatchGetItem", "TableContacts"}, {"dynamodb:PutItem", "TableContacts"},
+		{"dynamodb:UpdateItem", "TableContacts"}, {"dynamodb:Query", "/index/byProfile"},
+		{"dynamodb:GetItem", "TableProfiles"}, {"dynamodb:Query", "TableProfiles"}, {"dynamodb:GetItem", "TableKpis"},
+		{"dynamodb:Scan", ""}, {"dynamodb:DescribeTable", ""}, {"dynamodb:DeleteItem", ""}, {"dynamodb:BatchWriteItem", ""},
+		{"lambda:InvokeFunction", ""}, {"kinesis:PutRecord", ""}, {"kinesis:GetRecords", ""},
+	})
+	// The contacts are read through the byDay index only, never by key.
+	if r := got["dynamodb:Query"]; slices.ContainsFunc(r, func(res string) bool {
+		return strings.Contains(res, "TableContacts") && !strings.Contains(res, "/index/byDay")
+	}) {
+		t.Errorf("loadwatch queries contacts beyond the byDay index: %v", r)
+	}
+	if r := got["connect:ListQueues"]; !slices.Equal(r, []string{testInstance}) {
+		t.Errorf("loadwatch lists queues of %v, want the instance", r)
+	}
+}
+
+// TestCampaignsRoleHoldsOnlyWhatTheLifecycleAndWhatIfsUse: launches and ends
+// (catalog), what-if jobs, propensities and cap use (state), the profile
+// base by Scan with DescribeTable for its size, and an asynchronous
+// invocation of itself for the next chunk.
+func TestCampaignsRoleHoldsOnlyWhatTheLifecycleAndWhatIfsUse(t *testing.T) {
+	s := devStack(t)
+	got := s.actionsOf(t, "campaigns")
+	roleCheck(t, "campaigns", got, [][2]string{
+		{"dynamodb:GetItem", "TableCatalog"}, {"dynamodb:Query", "TableCatalog"}, {"dynamodb:PutItem", "TableCatalog"},
+		{"dynamodb:GetItem", "TableState"}, {"dynamodb:BatchGetItem", "TableState"}, {"dynamodb:PutItem", "TableState"},
+		{"dynamodb:Scan", "TableProfiles"}, {"dynamodb:DescribeTable", "TableProfiles"},
+		{"lambda:InvokeFunction", "function:conduit-dev-campaigns"},
+	}, [][2]string{
+		{"dynamodb:GetItem", "TableProfiles"}, {"dynamodb:Query", "TableProfiles"}, {"dynamodb:PutItem", "TableProfiles"},
+		{"dynamodb:Scan", "TableCatalog"}, {"dynamodb:Scan", "TableState"}, {"dynamodb:Scan", "/index/"},
+		{"dynamodb:GetItem", "TableContacts"}, {"dynamodb:GetItem", "TableKpis"}, {"dynamodb:DeleteItem", ""},
+		{"lambda:InvokeFunction", "conduit-dev-api"}, {"connect:GetCurrentMetricData", ""}, {"kinesis:PutRecord", ""},
+	})
+	if r := got["lambda:InvokeFunction"]; len(r) != 1 {
+		t.Errorf("campaigns may invoke %v, want only itself", r)
+	}
+}
+
+// TestAPIRoleStartsWhatIfs: the API runs a what-if's first chunk inline
+// (Scan and DescribeTable of profiles) and hands the rest to the campaigns
+// function; the stores it wires keep their table access.
+func TestAPIRoleStartsWhatIfs(t *testing.T) {
+	s := devStack(t)
+	got := s.actionsOf(t, "api")
+	roleCheck(t, "api", got, [][2]string{
+		{"dynamodb:Scan", "TableProfiles"}, {"dynamodb:DescribeTable", "TableProfiles"},
+		{"lambda:InvokeFunction", "function:conduit-dev-campaigns"},
+		{"dynamodb:Query", "/index/byDay"}, {"dynamodb:Query", "TableKpis"}, {"dynamodb:PutItem", "TableKpis"},
+		{"dynamodb:GetItem", "TableState"}, {"dynamodb:PutItem", "TableState"}, {"dynamodb:BatchGetItem", "TableState"},
+		{"dynamodb:Query", "TableSocial"}, {"dynamodb:DeleteItem", "TableSocial"}, {"dynamodb:UpdateItem", "TableContacts"},
+		{"kinesis:PutRecords", "StreamDecisions"},
+	}, [][2]string{
+		{"dynamodb:Scan", "TableContacts"}, {"dynamodb:Scan", "TableCatalog"}, {"dynamodb:Scan", "TableState"},
+		{"dynamodb:Scan", "TableSocial"}, {"dynamodb:Scan", "TableKpis"}, {"dynamodb:DescribeTable", "TableContacts"},
+		{"lambda:InvokeFunction", "conduit-dev-api"}, {"connect:ListQueues", ""},
+	})
+	if r := got["lambda:InvokeFunction"]; len(r) != 1 {
+		t.Errorf("api may invoke %v, want only the campaigns function", r)
+	}
+}
+
+// TestWhatIfRunnerIsNamedWhereItIsInvoked: the function the code invokes
+// is the one the role may invoke.
+func TestWhatIfRunnerIsNamedWhereItIsInvoked(t *testing.T) {
+	if EnvWhatIfFunction != lambdas.EnvWhatIfFunction {
+		t.Fatalf("stack sets %s, the functions read %s", EnvWhatIfFunction, lambdas.EnvWhatIfFunction)
+	}
+	s := devStack(t)
+	for _, f := range Functions {
+		p := s.byName(t, "AWS::Lambda::Function", "FunctionName", "conduit-dev-"+f.Name)
+		env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+		got, set := env[EnvWhatIfFunction]
+		if f.WhatIfRunner == "" {
+			if set {
+				t.Errorf("%s: %s = %v without a what-if runner", f.Name, EnvWhatIfFunction, got)
+			}
+			continue
+		}
+		if got != "conduit-dev-"+f.WhatIfRunner {
+			t.Errorf("%s: %s = %v, want conduit-dev-%s", f.Name, EnvWhatIfFunction, got, f.WhatIfRunner)
+		}
+	}
+	// Without the campaigns function in the stack, nothing may be invoked.
+	p := devProps()
+	p.Functions = []string{"api", "offer"}
+	alone := synth(t, p)
+	if r, ok := alone.actionsOf(t, "api")["lambda:InvokeFunction"]; ok {
+		t.Errorf("api may invoke %v although no campaigns function is deployed", r)
+	}
+}
+
+// TestTableUsesNameRealIndexes: a narrowed read names indexes its table has.
+func TestTableUsesNameRealIndexes(t *testing.T) {
+	for _, f := range Functions {
+		for _, use := range f.Tables {
+			for _, name := range use.Indexes {
+				if !slices.ContainsFunc(use.Table.Indexes, func(ix store.Index) bool { return ix.Name == name }) {
+					t.Errorf("%s: table %s has no index %q", f.Name, use.Table.Suffix, name)
+				}
+			}
+			if use.Can&IndexQuery != 0 && len(use.Table.Indexes) == 0 {
+				t.Errorf("%s: IndexQuery on %s, which has no index", f.Name, use.Table.Suffix)
+			}
+		}
 	}
 }
 
