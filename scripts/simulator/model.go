@@ -46,16 +46,16 @@ type Intent struct {
 // Intents are a telco's reasons for contact, with typical shares: bills and
 // faults lead, cancellations and complaints are few but heated.
 var Intents = []Intent{
-	{Name: "high_bill", Share: 0.24, Queue: QueueBilling, UpsetWeight: 1.6, KnownWeight: 1, Talk: 330 * time.Second, SelfService: true},
-	{Name: "payment", Share: 0.07, Queue: QueueBilling, UpsetWeight: 0.6, KnownWeight: 1, Talk: 210 * time.Second, SelfService: true},
-	{Name: "general_enquiry", Share: 0.07, Queue: QueueBilling, UpsetWeight: 0.4, KnownWeight: 0.9, Talk: 240 * time.Second},
-	{Name: "technical_issue", Share: 0.16, Queue: QueueSupport, UpsetWeight: 1.3, KnownWeight: 1, Talk: 480 * time.Second, SelfService: true},
-	{Name: "outage", Share: 0.06, Queue: QueueSupport, UpsetWeight: 1.8, KnownWeight: 1, Talk: 300 * time.Second, SelfService: true},
-	{Name: "complaint", Share: 0.05, Queue: QueueSupport, UpsetWeight: 5, KnownWeight: 1, Talk: 600 * time.Second},
-	{Name: "upgrade", Share: 0.10, Queue: QueueSales, UpsetWeight: 0.2, KnownWeight: 1, Talk: 390 * time.Second},
-	{Name: "move", Share: 0.10, Queue: QueueSales, UpsetWeight: 0.3, KnownWeight: 1, Talk: 420 * time.Second},
-	{Name: "new_account", Share: 0.08, Queue: QueueSales, UpsetWeight: 0.1, KnownWeight: 0.2, Talk: 540 * time.Second},
-	{Name: "cancel", Share: 0.07, Queue: QueueRetention, UpsetWeight: 2.5, KnownWeight: 1, Talk: 420 * time.Second},
+	{Name: "high_bill", Share: 0.24, Queue: QueueBilling, UpsetWeight: 1.6, KnownWeight: 1, Talk: 270 * time.Second, SelfService: true},
+	{Name: "payment", Share: 0.07, Queue: QueueBilling, UpsetWeight: 0.6, KnownWeight: 1, Talk: 180 * time.Second, SelfService: true},
+	{Name: "general_enquiry", Share: 0.07, Queue: QueueBilling, UpsetWeight: 0.4, KnownWeight: 0.9, Talk: 200 * time.Second},
+	{Name: "technical_issue", Share: 0.16, Queue: QueueSupport, UpsetWeight: 1.3, KnownWeight: 1, Talk: 390 * time.Second, SelfService: true},
+	{Name: "outage", Share: 0.06, Queue: QueueSupport, UpsetWeight: 1.8, KnownWeight: 1, Talk: 240 * time.Second, SelfService: true},
+	{Name: "complaint", Share: 0.05, Queue: QueueSupport, UpsetWeight: 5, KnownWeight: 1, Talk: 480 * time.Second},
+	{Name: "upgrade", Share: 0.10, Queue: QueueSales, UpsetWeight: 0.2, KnownWeight: 1, Talk: 330 * time.Second},
+	{Name: "move", Share: 0.10, Queue: QueueSales, UpsetWeight: 0.3, KnownWeight: 1, Talk: 360 * time.Second},
+	{Name: "new_account", Share: 0.08, Queue: QueueSales, UpsetWeight: 0.1, KnownWeight: 0.2, Talk: 450 * time.Second},
+	{Name: "cancel", Share: 0.07, Queue: QueueRetention, UpsetWeight: 2.5, KnownWeight: 1, Talk: 360 * time.Second},
 }
 
 // Mix is the traffic's make-up.

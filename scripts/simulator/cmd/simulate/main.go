@@ -183,7 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.rollup && r.Tally.Contacts > 0 {
 		rollupNow(after, stack, stdout)
 	}
-	hints(stdout, o.api, r.Tally, o.rollup)
+	hints(stdout, o.api, o.aws, r.Tally, o.rollup)
 	if n := r.Tally.ErrorCount(); n > 0 {
 		return fmt.Errorf("%d steps failed (see Errors above)", n)
 	}
@@ -269,11 +269,11 @@ func rollupNow(ctx context.Context, s *simulator.Stack, w io.Writer) {
 		rep.Contacts, len(rep.Days), rep.Written, rep.Unchanged)
 }
 
-func hints(w io.Writer, apiURL string, t *simulator.Tally, ranRollup bool) {
+func hints(w io.Writer, apiURL, awsURL string, t *simulator.Tally, ranRollup bool) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	if !ranRollup {
-		p("KPIs       appear after the next rollup: every 15 minutes in scripts/dev (scripts/dev --schedule rollup=1m for sooner), or now:")
-		p("             curl -s -X POST %s/2015-03-31/functions/rollup/invocations -d @events/rollup/scheduled.json", devstack.DefaultConnectEndpoint)
+		p("KPIs       appear after the next scheduled rollup (every 15 minutes in scripts/dev, every minute in scripts/dev --simulate), or now:")
+		p("             curl -s -X POST %s/2015-03-31/functions/rollup/invocations -d @events/rollup/scheduled.json", awsURL)
 	}
 	p("Look       T=$(scripts/token analyst)")
 	p("             curl -s -H \"Authorization: Bearer $T\" '%s/v1/kpis?metric=acceptance&grain=hour'", apiURL)
