@@ -55,7 +55,7 @@ var offerAcceptance = map[string]float64{
 	"fibre-500-value":     0.25,
 	"wifi-booster":        0.15,
 	"fibre-gaming":        0.18,
-	"move-day-one":        0.45,
+	"move-day-one":        0.35,
 	"move-tv-bundle":      0.20,
 	"move-business-line":  0.30,
 	"family-mobile-plan":  0.20,

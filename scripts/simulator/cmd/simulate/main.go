@@ -335,7 +335,7 @@ func newProgress(o options, w io.Writer) *progress {
 		progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("contacts"),
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("contacts"),
 		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetWidth(30), progressbar.OptionFullWidth())
+		progressbar.OptionSetWidth(30))
 	if max < 0 && o.run.Duration > 0 {
 		// Bounded by time only: the bar counts the seconds.
 		p.bar.ChangeMax(int(o.run.Duration.Seconds()))
