@@ -81,7 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.kinesis, "kinesis", fmt.Sprintf("http://127.0.0.1:%d", devstack.KinesisPort), "kinesalite (scripts/dev --kinesis-port)")
 	fs.DurationVar(&o.wait, "wait", 0, "wait up to this long for the stack to come up (0: it must be up now)")
 	fs.BoolVar(&o.rollup, "rollup", true, "run the KPI rollup once at the end, so KPIs show the contacts at once")
-	fs.BoolVar(&o.check, "check", true, "at the end, read the last contact back through the API")
+	fs.BoolVar(&o.check, "check", true, "at the end, wait (at most 30 s) until the API shows the last contact taken in, before the rollup")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar: a status line a minute (for running in the background)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: scripts/simulate [flags]\n"+
