@@ -37,6 +37,7 @@ func Offer(ctx context.Context, cfg config.Config, clients *awsclients.Clients) 
 	}
 	h := offer.NewHandler(offer.Deps{
 		Store:      decisions,
+		Profiles:   profileStore,
 		Referencer: catalogStore,
 		Catalog:    cache,
 		Publisher:  decisionEvents(cfg, clients),

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/catalog"
@@ -33,6 +34,7 @@ type Store interface {
 	RecordDecision(ctx context.Context, rec store.DecisionRecord) error
 	CountShown(ctx context.Context, offerID string) error
 	UncountShown(ctx context.Context, offerID string) error
+	WithdrawDecision(ctx context.Context, contactID, decisionID, reason string) error
 }
 
 // Publisher sends decision and outcome events to the decisions stream.
@@ -49,6 +51,8 @@ type Referencer interface {
 // Deps are the offer handler's collaborators.
 type Deps struct {
 	Store Store
+	// Profiles takes back the exposure of a decision answered too late.
+	Profiles ProfileMutator
 	// Catalog items are marked referenced once per warm instance.
 	Referencer Referencer
 	Catalog    *Cache
@@ -93,6 +97,16 @@ const (
 	ParamLanguage          = "language"
 )
 
+// States of the race between a decision and the deadline.
+const (
+	claimPending int32 = iota
+	claimDecided
+	claimTimedOut
+)
+
+// errTooLate is a decision recorded after the answer went out without it.
+var errTooLate = errors.New("the decision was recorded after the deadline")
+
 // maxRecordAttempts bounds retries when the customer's profile changed
 // while deciding (another contact of the same customer at the same time).
 const maxRecordAttempts = 3
@@ -107,6 +121,9 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (connect.
 	done := make(chan connect.Response, 1)
 	var contactID string
 	var mu sync.Mutex
+	// Whoever claims first decides what Connect hears: the decision, once
+	// recorded, or the deadline. A decision that loses is withdrawn.
+	var claim atomic.Int32
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
@@ -114,13 +131,17 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (connect.
 				done <- noOffer(ReasonInternalError, "", "")
 			}
 		}()
-		done <- h.decide(ctx, payload, func(id string) { mu.Lock(); contactID = id; mu.Unlock() })
+		done <- h.decide(ctx, payload, func(id string) { mu.Lock(); contactID = id; mu.Unlock() }, &claim)
 	}()
 	var answer connect.Response
 	select {
 	case answer = <-done:
 	case <-ctx.Done():
-		answer = noOffer(ReasonTimeout, "", "")
+		if claim.CompareAndSwap(claimPending, claimTimedOut) {
+			answer = noOffer(ReasonTimeout, "", "")
+		} else {
+			answer = <-done // the decision was recorded in time and is on its way
+		}
 	}
 	mu.Lock()
 	lctx := logging.WithContactID(ctx, contactID)
@@ -150,7 +171,7 @@ func (h *Handler) emit(answer connect.Response, elapsed time.Duration) {
 	_ = m.Flush()
 }
 
-func (h *Handler) decide(ctx context.Context, payload json.RawMessage, seen func(contactID string)) connect.Response {
+func (h *Handler) decide(ctx context.Context, payload json.RawMessage, seen func(contactID string), claim *atomic.Int32) connect.Response {
 	ev, err := connect.DecodeFlowEvent(payload)
 	seen(ev.ContactID())
 	ctx = logging.WithContactID(ctx, ev.ContactID())
@@ -226,7 +247,14 @@ func (h *Handler) decide(ctx context.Context, payload json.RawMessage, seen func
 		}
 		rec = h.record(ev, decide.Input{Profile: fresh.Profile}, &d, decisionID, now)
 	}
+	if err == nil && !claim.CompareAndSwap(claimPending, claimDecided) {
+		err = errTooLate
+	}
 	switch {
+	case errors.Is(err, errTooLate), err != nil && ctx.Err() != nil:
+		// Connect heard "no offer": what was recorded must not say otherwise.
+		h.withdraw(rec, reserved, errors.Is(err, errTooLate))
+		return noOffer(ReasonTimeout, "", "")
 	case errors.Is(err, store.ErrDecisionExists):
 		release()
 		again, rerr := h.d.Store.ReadForDecision(ctx, "", contactID)
@@ -289,6 +317,49 @@ func (h *Handler) commit(ctx context.Context, rec store.DecisionRecord, d *decid
 		h.d.Log.ErrorContext(ctx, "decision event not published", "decision_id", rec.Decision.DecisionID, "error", pubErr.Error())
 	}
 	return nil
+}
+
+// withdraw takes back a decision that may have been recorded after the
+// answer went out without it: the shown offer becomes not shown, the
+// exposure leaves the profile, the cap and the showing are given back and
+// the decision event is voided. A holdout or a "no offer" stands as it is:
+// it showed nothing either way. When the write itself failed (recorded is
+// false), commit has already given back the showing and voided the event;
+// the write may still have landed, so the contact and profile are put
+// right all the same.
+func (h *Handler) withdraw(rec store.DecisionRecord, reserved string, recorded bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d := rec.Decision
+	log := func(what string, err error) {
+		if err != nil {
+			h.d.Log.ErrorContext(ctx, "late decision not fully withdrawn", "step", what, "decision_id", d.DecisionID, "error", err.Error())
+		}
+	}
+	if reserved != "" {
+		log("cap", h.d.Store.ReleaseCap(ctx, reserved))
+	}
+	if !d.Shown {
+		return
+	}
+	log("contact", h.d.Store.WithdrawDecision(ctx, rec.ContactID, d.DecisionID, ReasonTimeout))
+	if recorded {
+		log("count", h.d.Store.UncountShown(ctx, d.OfferID))
+		log("event", h.publish(ctx, voided(decisionEvent(rec))))
+	}
+	if rec.Profile != nil && h.d.Profiles != nil {
+		_, err := h.d.Profiles.Mutate(ctx, rec.Profile.ID, func(p *profiles.Profile) error {
+			if !p.ForgetExposure(d.DecisionID) {
+				return errUnchanged
+			}
+			return nil
+		})
+		if errors.Is(err, errUnchanged) {
+			err = nil
+		}
+		log("profile", err)
+	}
+	h.d.Log.WarnContext(ctx, "decision withdrawn: recorded after the deadline", "decision_id", d.DecisionID, "offer", d.OfferID)
 }
 
 // unmarked lists the decision's offer and campaign this instance has not

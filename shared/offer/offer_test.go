@@ -103,7 +103,7 @@ func (f *fixture) reloadWith(t testing.TB, deadline time.Duration) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	f.cache = offer.NewCache(f.catalog, f.decisions, nil, time.Minute, nil, log)
 	f.handler = offer.NewHandler(offer.Deps{
-		Store: f.decisions, Referencer: f.catalog, Catalog: f.cache, Hasher: f.hasher, Policy: decide.DefaultPolicy(),
+		Store: f.decisions, Profiles: f.profiles, Referencer: f.catalog, Catalog: f.cache, Hasher: f.hasher, Policy: decide.DefaultPolicy(),
 		Deadline: deadline, Log: log,
 	})
 	f.outcomes = offer.NewOutcomeHandler(offer.OutcomeDeps{Store: f.decisions, Profiles: f.profiles, Log: log})
@@ -431,4 +431,49 @@ func mustPhone(t testing.TB, h identity.Hasher, phone string) identity.Key {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// lateStore writes decisions only after the handler's deadline has passed,
+// as a slow DynamoDB can: the write lands, the answer has gone out.
+type lateStore struct {
+	*store.Decisions
+	delay time.Duration
+}
+
+func (s lateStore) RecordDecision(ctx context.Context, rec store.DecisionRecord) error {
+	time.Sleep(s.delay)
+	return s.Decisions.RecordDecision(context.WithoutCancel(ctx), rec)
+}
+
+func TestDecisionRecordedAfterTheDeadlineIsWithdrawn(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	h := offer.NewHandler(offer.Deps{
+		Store: lateStore{f.decisions, 300 * time.Millisecond}, Profiles: f.profiles, Catalog: f.cache, Hasher: f.hasher,
+		Deadline: 150 * time.Millisecond, Log: slog.New(slog.DiscardHandler),
+	})
+	ans, _ := h.Handle(ctx, flowEvent("late-1", phoneLoyal, nil))
+	if ans[offer.KeyOffer] != offer.NoOffer || ans[offer.KeyReason] != offer.ReasonTimeout {
+		t.Fatalf("answer %v, want no offer for the deadline", ans)
+	}
+	// The late write and its withdrawal finish in the background.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := f.decisions.ReadContact(ctx, "late-1")
+		withdrawn := err == nil && c.Decision != nil && !c.Decision.Shown && c.Decision.Reason == offer.ReasonTimeout
+		p, perr := f.profiles.LookupByIdentity(ctx, mustPhone(t, f.hasher, phoneLoyal))
+		if withdrawn && perr == nil && len(p.RecentOffers) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("contact decision %+v (err %v), profile exposures %d: want the decision withdrawn (not shown, reason timeout) and no exposure",
+				c.Decision, err, len(p.RecentOffers))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A retry of the same contact now answers what Connect heard.
+	again := f.ask(t, flowEvent("late-1", phoneLoyal, nil))
+	if again[offer.KeyOffer] != offer.NoOffer {
+		t.Fatalf("retry answered %v after the decision was withdrawn", again)
+	}
 }

@@ -290,6 +290,14 @@ func PruneExposures(list []Exposure, now time.Time) []Exposure {
 	return list
 }
 
+// ForgetExposure removes the exposure of a decision that was withdrawn
+// (answered too late to be shown); false when it is not there.
+func (p *Profile) ForgetExposure(decisionID string) bool {
+	n := len(p.RecentOffers)
+	p.RecentOffers = slices.DeleteFunc(p.RecentOffers, func(x Exposure) bool { return x.DecisionID == decisionID })
+	return len(p.RecentOffers) != n
+}
+
 // RecordOutcome sets the outcome of an earlier exposure; false when the
 // decision is not among the recent offers.
 func (p *Profile) RecordOutcome(decisionID, outcome string, at time.Time) bool {

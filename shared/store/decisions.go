@@ -266,6 +266,30 @@ func (s *Decisions) RecordDecision(ctx context.Context, rec DecisionRecord) erro
 	return nil
 }
 
+// WithdrawDecision marks a recorded decision as not shown, with a reason:
+// the offer function answered "no offer" before the decision was written
+// (its deadline passed), so the agent never saw it. Only the named decision
+// is changed; a contact without it is left alone.
+func (s *Decisions) WithdrawDecision(ctx context.Context, contactID, decisionID, reason string) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.tables.Contacts),
+		Key:                 map[string]types.AttributeValue{contacts.AttrContactID: str(contactID)},
+		UpdateExpression:    aws.String("SET #d.#shown = :no, #d.#reason = :reason"),
+		ConditionExpression: aws.String("#d.#id = :id"),
+		ExpressionAttributeNames: map[string]string{
+			"#d": contacts.AttrDecision, "#shown": "shown", "#reason": "reason", "#id": "decisionId",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":no": &types.AttributeValueMemberBOOL{Value: false}, ":reason": str(reason), ":id": str(decisionID),
+		},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &failed) {
+		return fmt.Errorf("withdraw decision %s: %w", decisionID, err)
+	}
+	return nil
+}
+
 // ReadContact reads a contact item (see Contacts.Get).
 func (s *Decisions) ReadContact(ctx context.Context, contactID string) (contacts.Contact, error) {
 	return s.contacts.Get(ctx, contactID)
