@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -93,7 +92,7 @@ func (l *Lifecycle) Run(ctx context.Context, now time.Time) (LifecycleResult, er
 		log = slog.Default()
 	}
 	var res LifecycleResult
-	all, err := listCampaigns(ctx, l.Campaigns, catalog.CampaignPlanned, catalog.CampaignReady, catalog.CampaignLive, catalog.CampaignHeld)
+	all, err := catalog.AllCampaigns(ctx, l.Campaigns, catalog.CampaignPlanned, catalog.CampaignReady, catalog.CampaignLive, catalog.CampaignHeld)
 	if err != nil {
 		return res, err
 	}
@@ -186,25 +185,4 @@ func (l *Lifecycle) count(name string) {
 	if l.EMF != nil {
 		l.EMF.Count(name, 1)
 	}
-}
-
-// listCampaigns reads every campaign in the statuses, all pages, by id.
-func listCampaigns(ctx context.Context, s CampaignStore, statuses ...catalog.CampaignStatus) ([]catalog.Campaign, error) {
-	var out []catalog.Campaign
-	for _, st := range statuses {
-		cursor := ""
-		for {
-			page, next, err := s.ListCampaigns(ctx, catalog.CampaignFilter{Status: st}, 100, cursor)
-			if err != nil {
-				return nil, fmt.Errorf("list %s campaigns: %w", st, err)
-			}
-			out = append(out, page...)
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
-	}
-	slices.SortFunc(out, func(a, b catalog.Campaign) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
 }

@@ -6,6 +6,10 @@
 package catalog
 
 import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/profiles"
@@ -305,4 +309,31 @@ type OfferFilter struct {
 // CampaignFilter narrows a list of campaigns; empty fields match everything.
 type CampaignFilter struct {
 	Status CampaignStatus
+}
+
+// CampaignLister is a store that lists campaigns a page at a time.
+type CampaignLister interface {
+	ListCampaigns(ctx context.Context, f CampaignFilter, limit int, cursor string) ([]Campaign, string, error)
+}
+
+// AllCampaigns reads every campaign in the statuses, all pages, ordered
+// by id, for the jobs that walk the whole catalog.
+func AllCampaigns(ctx context.Context, s CampaignLister, statuses ...CampaignStatus) ([]Campaign, error) {
+	var out []Campaign
+	for _, st := range statuses {
+		cursor := ""
+		for {
+			page, next, err := s.ListCampaigns(ctx, CampaignFilter{Status: st}, 100, cursor)
+			if err != nil {
+				return nil, fmt.Errorf("list %s campaigns: %w", st, err)
+			}
+			out = append(out, page...)
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+	}
+	slices.SortFunc(out, func(a, b Campaign) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -327,7 +326,7 @@ func fill(m *load.Metrics, c *Counters, s ServiceStats, haveService bool) {
 
 // gate holds and releases campaigns by their load gates.
 func (j *Job) gate(ctx context.Context, log *slog.Logger, prev, board Wallboard, now time.Time, set Settings) ([]Hold, []Transition, error) {
-	campaigns, err := listCampaigns(ctx, j.Campaigns, catalog.CampaignLive, catalog.CampaignHeld)
+	campaigns, err := catalog.AllCampaigns(ctx, j.Campaigns, catalog.CampaignLive, catalog.CampaignHeld)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -400,27 +399,6 @@ func (j *Job) count(name, reason string) {
 	if j.EMF != nil {
 		j.EMF.Count(name, 1, metrics.Dim(metrics.DimReason, reason))
 	}
-}
-
-// listCampaigns reads every campaign in the statuses, all pages.
-func listCampaigns(ctx context.Context, s CampaignStore, statuses ...catalog.CampaignStatus) ([]catalog.Campaign, error) {
-	var out []catalog.Campaign
-	for _, st := range statuses {
-		cursor := ""
-		for {
-			page, next, err := s.ListCampaigns(ctx, catalog.CampaignFilter{Status: st}, 100, cursor)
-			if err != nil {
-				return nil, fmt.Errorf("list %s campaigns: %w", st, err)
-			}
-			out = append(out, page...)
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
-	}
-	slices.SortFunc(out, func(a, b catalog.Campaign) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
 }
 
 // missingReadings names the readings Connect did not give.
