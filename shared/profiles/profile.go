@@ -428,7 +428,7 @@ func (in Input) apply(h identity.Hasher, now time.Time, p *Profile, create bool)
 		p.ValueTier = ValueTiers[0]
 	}
 	if in.Language != "" {
-		if !validLanguage(in.Language) {
+		if !ValidLanguage(in.Language) {
 			problems.Add("language", "must be a language tag such as en-US")
 		}
 		p.Language = in.Language
@@ -551,7 +551,8 @@ func validToken(s string) bool {
 	return true
 }
 
-func validLanguage(s string) bool {
+// ValidLanguage accepts the shape of a language tag such as en-GB.
+func ValidLanguage(s string) bool {
 	if len(s) < 2 || len(s) > 12 {
 		return false
 	}

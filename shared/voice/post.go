@@ -131,7 +131,7 @@ func (in PostInput) Build(h identity.Hasher, rules *Rules, now time.Time) (Post,
 	if in.Followers < 0 || in.Followers > MaxFollowers {
 		p.Add("followers", "must be 0 to %d", int64(MaxFollowers))
 	}
-	if in.Language != "" && !validLanguage(in.Language) {
+	if in.Language != "" && !profiles.ValidLanguage(in.Language) {
 		p.Add("language", "must be a language tag such as en or en-GB")
 	}
 	if err := p.Err(); err != nil {
@@ -183,16 +183,4 @@ func (p *Post) Handle(status, note, by string, at time.Time) error {
 	}
 	p.Status, p.Note, p.HandledBy, p.HandledAt = StatusHandled, note, by, at.UTC()
 	return nil
-}
-
-func validLanguage(s string) bool {
-	if len(s) < 2 || len(s) > 12 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
 }
