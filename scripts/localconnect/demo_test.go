@@ -44,7 +44,7 @@ func TestWhatIfOverTheDemoBase(t *testing.T) {
 	}
 	catalogStore := store.NewCatalog(env.Clients.Dynamo, env.Tables)
 	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
-	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables, profileStore)
+	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	w := &campaignjob.WhatIf{
 		Catalog: catalogStore, Profiles: profileStore, Propensity: decisions, Caps: decisions,
 		Jobs: store.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),
@@ -105,7 +105,7 @@ func TestWhatIfInTheBackground(t *testing.T) {
 		t.Fatal(err)
 	}
 	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
-	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables, profileStore)
+	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	w := &campaignjob.WhatIf{
 		Catalog: store.NewCatalog(env.Clients.Dynamo, env.Tables), Profiles: profileStore, Propensity: decisions, Caps: decisions,
 		Jobs: store.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),

@@ -113,7 +113,7 @@ func newStage(t *testing.T) *stage {
 
 	s.profiles = store.NewProfiles(env.Clients.Dynamo, env.Tables)
 	s.hasher = identity.NewHasher(env.Config.IdentityKey)
-	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables, s.profiles)
+	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	// The cache's own refresh interval is long: the test refreshes it
 	// after each load watch run, as a warm instance would within 15 s.
 	s.cache = offer.NewCache(s.catalog, decisions, s.board, time.Hour, s.clock, quiet)

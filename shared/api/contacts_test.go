@@ -91,7 +91,7 @@ func TestContactFromThePublishedRecordInTheLocalStream(t *testing.T) {
 	}
 
 	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
-	srv := api.NewServer(api.Deps{Profiles: profileStore, Contacts: store.NewDecisions(env.Clients.Dynamo, env.Tables, profileStore)})
+	srv := api.NewServer(api.Deps{Profiles: profileStore, Contacts: store.NewDecisions(env.Clients.Dynamo, env.Tables)})
 	resp := apitest.Do(t, srv, apitest.Request(http.MethodGet, "/v1/contacts/5ca32fbd-8f92-46af-92a5-6b0f970f0efe", nil, api.ScopeAnalyst))
 	if resp.Status != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.Status, resp.Body)
@@ -113,7 +113,7 @@ func TestContactShowsEverythingKnownAndAnswers404ForUnknown(t *testing.T) {
 	ctx := context.Background()
 	contactStore := store.NewContacts(env.Clients.Dynamo, env.Tables)
 	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
-	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables, profileStore)
+	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 	if err := decisions.RecordDecision(ctx, store.DecisionRecord{ContactID: "c-42", Channel: "voice",
 		Decision: contacts.Decision{DecisionID: "d-42", At: at, OfferID: "move-kit", Shown: true}}); err != nil {

@@ -39,7 +39,7 @@ func decisionServer(t *testing.T) (*api.Server, *store.Profiles, identity.Hasher
 		t.Fatal(err)
 	}
 	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
-	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables, profileStore)
+	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	hasher := identity.NewHasher(env.Config.IdentityKey)
 	srv := api.NewServer(api.Deps{
 		Profiles: profileStore, Identity: hasher, Contacts: decisions, Policy: decide.DefaultPolicy(),

@@ -172,7 +172,7 @@ func newKPIFixture(t *testing.T) *kpiFixture {
 				t.Fatalf("ctr: %s %v", out, err)
 			}
 		},
-		decisions: store.NewDecisions(env.Clients.Dynamo, env.Tables, store.NewProfiles(env.Clients.Dynamo, env.Tables)),
+		decisions: store.NewDecisions(env.Clients.Dynamo, env.Tables),
 	}
 	return f
 }

@@ -44,7 +44,7 @@ func newLoadFixture(t *testing.T, profilesInBase int) *loadFixture {
 	f := &loadFixture{t: t, env: env, board: store.NewLoadBoard(env.Clients.Dynamo, env.Tables),
 		catalog: store.NewCatalog(env.Clients.Dynamo, env.Tables), now: now, launch: now.Add(24 * time.Hour)}
 	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
-	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables, profileStore)
+	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	whatIf := &campaignjob.WhatIf{
 		Catalog: f.catalog, Profiles: profileStore, Propensity: decisions, Caps: decisions,
 		Jobs: store.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),

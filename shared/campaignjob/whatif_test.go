@@ -145,7 +145,7 @@ func offer(id, campaign string, status catalog.OfferStatus, lever float64, globa
 }
 
 func (b *base) whatIf(starter campaignjob.Starter) *campaignjob.WhatIf {
-	decisions := store.NewDecisions(b.env.Clients.Dynamo, b.env.Tables, b.profiles)
+	decisions := store.NewDecisions(b.env.Clients.Dynamo, b.env.Tables)
 	return &campaignjob.WhatIf{
 		Catalog: b.catalog, Profiles: b.profiles, Propensity: decisions, Caps: decisions, Jobs: b.jobs,
 		Starter: starter, Policy: decide.DefaultPolicy(), PageSize: 60,

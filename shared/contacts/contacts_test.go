@@ -460,3 +460,35 @@ func TestMissingRepeatMarks(t *testing.T) {
 		}
 	}
 }
+
+func TestContactRecordBringsTheDecisionToTheProfile(t *testing.T) {
+	at := time.Now().UTC().Add(-time.Hour)
+	decision := func(shown, holdout bool) *Decision {
+		return &Decision{DecisionID: "d-1", At: at, OfferID: "fibre", CampaignID: "c", Shown: shown, Holdout: holdout}
+	}
+	cases := []struct {
+		name     string
+		decision *Decision
+		want     int
+	}{
+		{"a shown offer becomes an exposure", decision(true, false), 1},
+		{"a holdout is an exposure too, marked so", decision(false, true), 1},
+		{"a withdrawn decision adds nothing", decision(false, false), 0},
+		{"no offer adds nothing", &Decision{DecisionID: "d-1", At: at}, 0},
+		{"no decision adds nothing", nil, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var p profiles.Profile
+			c := &Contact{ContactID: "c-1", Decision: tc.decision, Facts: &Facts{InitiatedAt: at, Handled: true}}
+			RecordContact(&p, c, true)
+			RecordContact(&p, c, false) // a later version of the record adds nothing more
+			if len(p.RecentOffers) != tc.want {
+				t.Fatalf("%d exposures, want %d: %+v", len(p.RecentOffers), tc.want, p.RecentOffers)
+			}
+			if tc.want == 1 && (p.RecentOffers[0].DecisionID != "d-1" || p.RecentOffers[0].Holdout != tc.decision.Holdout) {
+				t.Fatalf("exposure %+v", p.RecentOffers[0])
+			}
+		})
+	}
+}

@@ -93,6 +93,7 @@ func FindRepeats(recent []profiles.ContactSummary, contactID string, at time.Tim
 // The summary's Resolved means "handled, and no further contact by the
 // customer within RepeatWindow so far": it turns false when a repeat comes.
 func RecordContact(p *profiles.Profile, c *Contact, first bool) Repeats {
+	RecordExposure(p, c)
 	f := c.Facts
 	if f == nil {
 		return Repeats{}
@@ -168,4 +169,24 @@ func RecordLens(p *profiles.Profile, c *Contact) {
 			p.RecentContacts[i].Sentiment = l.Sentiment
 		}
 	}
+}
+
+// RecordExposure puts the contact's decision on the profile as an exposure,
+// once, when it named an offer the customer heard or, in the control group,
+// would have heard. The offer function records a decision on the contact
+// only; the outcome or the contact record brings it to the profile, where
+// the contact policies read it. A withdrawn decision (not shown, not a
+// holdout) adds nothing. It reports whether the profile changed.
+func RecordExposure(p *profiles.Profile, c *Contact) bool {
+	d := c.Decision
+	if d == nil || d.OfferID == "" || !(d.Shown || d.Holdout) {
+		return false
+	}
+	if slices.ContainsFunc(p.RecentOffers, func(x profiles.Exposure) bool { return x.DecisionID == d.DecisionID }) {
+		return false
+	}
+	p.RecordExposure(profiles.Exposure{
+		DecisionID: d.DecisionID, OfferID: d.OfferID, CampaignID: d.CampaignID, At: d.At, Holdout: d.Holdout,
+	}, time.Now())
+	return slices.ContainsFunc(p.RecentOffers, func(x profiles.Exposure) bool { return x.DecisionID == d.DecisionID })
 }

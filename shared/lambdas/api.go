@@ -21,7 +21,7 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 	tables := store.TablesFor(cfg.Stage)
 	profileStore := store.NewProfiles(clients.Dynamo, tables)
 	catalogStore := store.NewCatalog(clients.Dynamo, tables)
-	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
+	decisions := store.NewDecisions(clients.Dynamo, tables)
 	kpis := store.NewKPIs(clients.Dynamo, tables)
 	loadBoard := store.NewLoadBoard(clients.Dynamo, tables)
 	social := store.NewSocial(clients.Dynamo, tables)

@@ -133,7 +133,7 @@ func Campaigns(ctx context.Context, cfg config.Config, clients *awsclients.Clien
 func whatIf(cfg config.Config, clients *awsclients.Clients) *campaignjob.WhatIf {
 	tables := store.TablesFor(cfg.Stage)
 	profileStore := store.NewProfiles(clients.Dynamo, tables)
-	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
+	decisions := store.NewDecisions(clients.Dynamo, tables)
 	fn := strings.TrimSpace(os.Getenv(EnvWhatIfFunction))
 	if fn == "" {
 		fn = fmt.Sprintf("conduit-%s-campaigns", cfg.Stage)

@@ -26,8 +26,7 @@ func decisionEvents(cfg config.Config, clients *awsclients.Clients) offer.Publis
 // offer for the live contact.
 func Offer(ctx context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
 	tables := store.TablesFor(cfg.Stage)
-	profileStore := store.NewProfiles(clients.Dynamo, tables)
-	decisions := store.NewDecisions(clients.Dynamo, tables, profileStore)
+	decisions := store.NewDecisions(clients.Dynamo, tables)
 	catalogStore := store.NewCatalog(clients.Dynamo, tables)
 	cache := offer.NewCache(catalogStore, decisions, store.NewLoadBoard(clients.Dynamo, tables), cfg.CatalogRefresh, nil, slog.Default())
 	// Warm the catalog at cold start, so the first contact does not wait;
@@ -37,7 +36,6 @@ func Offer(ctx context.Context, cfg config.Config, clients *awsclients.Clients) 
 	}
 	h := offer.NewHandler(offer.Deps{
 		Store:      decisions,
-		Profiles:   profileStore,
 		Referencer: catalogStore,
 		Catalog:    cache,
 		Publisher:  decisionEvents(cfg, clients),
@@ -55,7 +53,7 @@ func Outcome(_ context.Context, cfg config.Config, clients *awsclients.Clients) 
 	tables := store.TablesFor(cfg.Stage)
 	profileStore := store.NewProfiles(clients.Dynamo, tables)
 	h := offer.NewOutcomeHandler(offer.OutcomeDeps{
-		Store:     store.NewDecisions(clients.Dynamo, tables, profileStore),
+		Store:     store.NewDecisions(clients.Dynamo, tables),
 		Profiles:  profileStore,
 		Publisher: decisionEvents(cfg, clients),
 	})

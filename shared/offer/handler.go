@@ -22,7 +22,6 @@ import (
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/logging"
 	"github.com/conduit-cx/conduit/shared/metrics"
-	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/store"
 )
 
@@ -51,8 +50,6 @@ type Referencer interface {
 // Deps are the offer handler's collaborators.
 type Deps struct {
 	Store Store
-	// Profiles takes back the exposure of a decision answered too late.
-	Profiles ProfileMutator
 	// Catalog items are marked referenced once per warm instance.
 	Referencer Referencer
 	Catalog    *Cache
@@ -106,10 +103,6 @@ const (
 
 // errTooLate is a decision recorded after the answer went out without it.
 var errTooLate = errors.New("the decision was recorded after the deadline")
-
-// maxRecordAttempts bounds retries when the customer's profile changed
-// while deciding (another contact of the same customer at the same time).
-const maxRecordAttempts = 3
 
 // Handle answers one invocation. It never returns an error: Connect would
 // take the flow's error branch, and a failed offer must never disturb the
@@ -235,18 +228,7 @@ func (h *Handler) decide(ctx context.Context, payload json.RawMessage, seen func
 	}
 
 	rec := h.record(ev, in, &d, decisionID, now)
-	for attempt := 1; ; attempt++ {
-		err = h.commit(ctx, rec, &d)
-		if !errors.Is(err, store.ErrProfileChanged) || attempt >= maxRecordAttempts {
-			break
-		}
-		fresh, rerr := h.d.Store.ReadForDecision(ctx, key, "")
-		if rerr != nil || fresh.Profile == nil {
-			err = errors.Join(err, rerr)
-			break
-		}
-		rec = h.record(ev, decide.Input{Profile: fresh.Profile}, &d, decisionID, now)
-	}
+	err = h.commit(ctx, rec, &d)
 	if err == nil && !claim.CompareAndSwap(claimPending, claimDecided) {
 		err = errTooLate
 	}
@@ -261,10 +243,6 @@ func (h *Handler) decide(ctx context.Context, payload json.RawMessage, seen func
 		if rerr == nil && again.Contact != nil && again.Contact.Decision != nil {
 			return answerFor(again.Contact.Decision, view)
 		}
-		return noOffer(ReasonBusy, "", "")
-	case errors.Is(err, store.ErrProfileChanged):
-		release()
-		h.d.Log.WarnContext(ctx, "profile kept changing while deciding", "decision_id", decisionID)
 		return noOffer(ReasonBusy, "", "")
 	case err != nil:
 		release()
@@ -320,12 +298,12 @@ func (h *Handler) commit(ctx context.Context, rec store.DecisionRecord, d *decid
 }
 
 // withdraw takes back a decision that may have been recorded after the
-// answer went out without it: the shown offer becomes not shown, the
-// exposure leaves the profile, the cap and the showing are given back and
-// the decision event is voided. A holdout or a "no offer" stands as it is:
-// it showed nothing either way. When the write itself failed (recorded is
-// false), commit has already given back the showing and voided the event;
-// the write may still have landed, so the contact and profile are put
+// answer went out without it: the shown offer becomes not shown (so no
+// exposure reaches the profile later), the cap and the showing are given
+// back and the decision event is voided. A holdout or a "no offer" stands
+// as it is: it showed nothing either way. When the write itself failed
+// (recorded is false), commit has already given back the showing and
+// voided the event; the write may still have landed, so the contact is put
 // right all the same.
 func (h *Handler) withdraw(rec store.DecisionRecord, reserved string, recorded bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -346,18 +324,6 @@ func (h *Handler) withdraw(rec store.DecisionRecord, reserved string, recorded b
 	if recorded {
 		log("count", h.d.Store.UncountShown(ctx, d.OfferID))
 		log("event", h.publish(ctx, voided(decisionEvent(rec))))
-	}
-	if rec.Profile != nil && h.d.Profiles != nil {
-		_, err := h.d.Profiles.Mutate(ctx, rec.Profile.ID, func(p *profiles.Profile) error {
-			if !p.ForgetExposure(d.DecisionID) {
-				return errUnchanged
-			}
-			return nil
-		})
-		if errors.Is(err, errUnchanged) {
-			err = nil
-		}
-		log("profile", err)
 	}
 	h.d.Log.WarnContext(ctx, "decision withdrawn: recorded after the deadline", "decision_id", d.DecisionID, "offer", d.OfferID)
 }
@@ -387,8 +353,10 @@ func (h *Handler) publish(ctx context.Context, e Event) error {
 	return h.d.Publisher.Publish(ctx, e)
 }
 
-// record is what is stored of a decision: on the contact, and on the
-// customer's profile as an exposure when an offer was chosen.
+// record is what is stored of a decision: on the contact, in one
+// conditional write. The customer's profile gets the exposure from the
+// outcome, or from the contact record at the end of the contact
+// (contacts.RecordContact), so the decision costs one write.
 func (h *Handler) record(ev connect.FlowEvent, in decide.Input, d *decide.Decision, decisionID string, now time.Time) store.DecisionRecord {
 	c := ev.Contact()
 	rec := store.DecisionRecord{
@@ -406,16 +374,7 @@ func (h *Handler) record(ev connect.FlowEvent, in decide.Input, d *decide.Decisi
 		rec.Decision.Value, _ = strconv.ParseFloat(o.Value.Amount, 64)
 	}
 	if in.Profile != nil {
-		p := *in.Profile
-		rec.Decision.ProfileID = p.ID
-		if d.OfferID != "" {
-			p.RecentOffers = append([]profiles.Exposure(nil), p.RecentOffers...)
-			p.RecordExposure(profiles.Exposure{
-				DecisionID: decisionID, OfferID: d.OfferID, CampaignID: d.CampaignID,
-				At: now.UTC(), Holdout: d.Holdout,
-			}, now)
-			rec.Profile, rec.ProfileRevision = &p, in.Profile.Revision
-		}
+		rec.Decision.ProfileID = in.Profile.ID
 	}
 	return rec
 }

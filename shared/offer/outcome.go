@@ -135,7 +135,10 @@ func (h *OutcomeHandler) Handle(ctx context.Context, payload json.RawMessage) (a
 	// in case the first attempt stopped half way; both are idempotent.
 	if d.ProfileID != "" {
 		_, err := h.d.Profiles.Mutate(ctx, d.ProfileID, func(p *profiles.Profile) error {
-			if !p.RecordOutcome(decisionID, outcome, now) {
+			// The outcome usually comes before the contact record, so it
+			// brings the exposure to the profile itself.
+			added := contacts.RecordExposure(p, &contact)
+			if !p.RecordOutcome(decisionID, outcome, now) && !added {
 				return errUnchanged
 			}
 			return nil

@@ -66,7 +66,7 @@ func TestWritersKeepToTheirOwnAttributes(t *testing.T) {
 	t.Parallel()
 	s, env := newContacts(t)
 	ctx := context.Background()
-	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables, store.NewProfiles(env.Clients.Dynamo, env.Tables))
+	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	if err := decisions.RecordDecision(ctx, store.DecisionRecord{ContactID: "c1", Channel: "voice",
 		Decision: contacts.Decision{DecisionID: "d1", At: contactT0, ProfileID: "p1", OfferID: "o1", Shown: true}}); err != nil {
 		t.Fatal(err)

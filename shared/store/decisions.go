@@ -33,13 +33,12 @@ const (
 type Decisions struct {
 	client   dynamodbiface.DynamoDBAPI
 	tables   Tables
-	profiles *Profiles
 	contacts *Contacts
 }
 
 // NewDecisions returns the decision store of a stage.
-func NewDecisions(db *dynamo.DB, tables Tables, profileStore *Profiles) *Decisions {
-	return &Decisions{client: db.Client(), tables: tables, profiles: profileStore, contacts: NewContacts(db, tables)}
+func NewDecisions(db *dynamo.DB, tables Tables) *Decisions {
+	return &Decisions{client: db.Client(), tables: tables, contacts: NewContacts(db, tables)}
 }
 
 // DecisionContext is what one batched read finds before a decision.
@@ -167,22 +166,15 @@ type DecisionRecord struct {
 	Queue       string
 	InitiatedAt time.Time
 	Decision    contacts.Decision
-	// Profile, when the customer is known, is the profile with the new
-	// exposure already recorded; ProfileRevision is the revision it was
-	// read at.
-	Profile         *profiles.Profile
-	ProfileRevision int
 }
 
 // ErrDecisionExists is a second decision for a contact that already has one.
 var ErrDecisionExists = fmt.Errorf("the contact already has a decision: %w", apperr.ErrConflict)
 
-// ErrProfileChanged is a decision that lost a race with another write of
-// the same profile; read again and retry.
-var ErrProfileChanged = errors.New("the profile changed while deciding")
-
-// RecordDecision writes the decision onto the contact item and the
-// profile with its new exposure in one transaction: both or neither.
+// RecordDecision writes the decision onto the contact item in one
+// conditional update: a contact has one decision, so a retry of Connect
+// finds the first. The customer's exposure reaches the profile later, with
+// the outcome or the contact record, which keeps the decision to one write.
 func (s *Decisions) RecordDecision(ctx context.Context, rec DecisionRecord) error {
 	decision, err := dynamo.MarshalItem(rec.Decision)
 	if err != nil {
@@ -213,54 +205,19 @@ func (s *Decisions) RecordDecision(ctx context.Context, rec DecisionRecord) erro
 		names["#pid"], values[":pid"] = contacts.AttrProfileID, str(rec.Decision.ProfileID)
 		update += ", #pid = if_not_exists(#pid, :pid)"
 	}
-	key := map[string]types.AttributeValue{contacts.AttrContactID: str(rec.ContactID)}
-	if rec.Profile == nil {
-		// Nothing else to write: one conditional update, no transaction.
-		_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: aws.String(s.tables.Contacts), Key: key,
-			UpdateExpression:          aws.String(update),
-			ConditionExpression:       aws.String("attribute_not_exists(#d)"),
-			ExpressionAttributeNames:  names,
-			ExpressionAttributeValues: values,
-		})
-		var failed *types.ConditionalCheckFailedException
-		switch {
-		case errors.As(err, &failed):
-			return ErrDecisionExists
-		case err != nil:
-			return fmt.Errorf("record decision for contact: %w", err)
-		}
-		return nil
-	}
-	items := []types.TransactWriteItem{{Update: &types.Update{
-		TableName: aws.String(s.tables.Contacts), Key: key,
+	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.tables.Contacts),
+		Key:                       map[string]types.AttributeValue{contacts.AttrContactID: str(rec.ContactID)},
 		UpdateExpression:          aws.String(update),
 		ConditionExpression:       aws.String("attribute_not_exists(#d)"),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
-	}}}
-	{
-		profileItems, err := s.profiles.ProfileWriteItems(*rec.Profile, rec.ProfileRevision)
-		if err != nil {
-			return err
-		}
-		items = append(items, profileItems...)
-	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) {
-		reasons := canceled.CancellationReasons
-		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
-			return ErrDecisionExists
-		}
-		for _, r := range reasons[min(1, len(reasons)):] {
-			if code := aws.ToString(r.Code); code == "ConditionalCheckFailed" || code == "TransactionConflict" {
-				return ErrProfileChanged
-			}
-		}
-		return fmt.Errorf("record decision for contact: %w", err)
-	}
-	if err != nil {
+	})
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed):
+		return ErrDecisionExists
+	case err != nil:
 		return fmt.Errorf("record decision for contact: %w", err)
 	}
 	return nil

@@ -269,18 +269,6 @@ func (s *Profiles) Erase(ctx context.Context, id string, at time.Time) error {
 	return fmt.Errorf("%w: profile %s changed %d times while it was erased; try again", apperr.ErrConflict, id, maxWriteAttempts)
 }
 
-// ProfileWriteItems returns the transaction items that write p when the
-// stored profile is at expectedRevision (0: p is new): the profile item
-// first, conditional on the revision, then one identity item per identity of
-// p, each conditional on belonging to p. The written revision is
-// expectedRevision+1. The offer path adds its own items (decision record,
-// cap reservation) to the same TransactWriteItems, so an exposure and its
-// decision are stored together or not at all. p's identities must be those
-// stored: removing an identity goes through Update.
-func (s *Profiles) ProfileWriteItems(p profiles.Profile, expectedRevision int) ([]types.TransactWriteItem, error) {
-	return s.writeItems(p, expectedRevision, nil)
-}
-
 func (s *Profiles) writeItems(p profiles.Profile, expectedRevision int, removed []identity.Key) ([]types.TransactWriteItem, error) {
 	if !profiles.ValidID(p.ID) {
 		return nil, fmt.Errorf("write profile: id %q is not a profile id", p.ID)

@@ -363,64 +363,6 @@ func sameProfile(a, b profiles.Profile) bool { return reflect.DeepEqual(normalis
 
 func second[T any](_ T, err error) error { return err }
 
-// TestOfferPathWritesProfileAndItsOwnItemsTogether is how the offer path
-// stores an exposure: its decision record and the profile in one transaction.
-func TestOfferPathWritesProfileAndItsOwnItemsTogether(t *testing.T) {
-	s, env := newProfiles(t)
-	ctx := context.Background()
-	phone := key(hasher.Phone("+15551230009"))
-	if _, err := s.Create(ctx, newProfile(t, "+15551230009", "", "C-9")); err != nil {
-		t.Fatal(err)
-	}
-	write := func(p profiles.Profile, expected int, decisionID string) error {
-		items, err := s.ProfileWriteItems(p, expected)
-		if err != nil {
-			return err
-		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName: aws.String(env.Tables.State),
-			Item:      map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "decision#" + decisionID}},
-		}})
-		_, err = env.Clients.DynamoDB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		return err
-	}
-	p, err := s.LookupByIdentity(ctx, phone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.RecordExposure(profiles.Exposure{DecisionID: "d1", OfferID: "o1", At: t0}, t0)
-	if err := write(p, p.Revision, "d1"); err != nil {
-		t.Fatal(err)
-	}
-	// A second writer that read the same revision loses, and stores nothing.
-	stale := p
-	stale.RecordExposure(profiles.Exposure{DecisionID: "d2", OfferID: "o1", At: t0}, t0)
-	if err := write(stale, p.Revision, "d2"); !dynamo.IsCondCheckFailed(err) {
-		t.Fatalf("stale write: %v; want a failed condition", err)
-	}
-	for _, lookup := range []identity.Key{phone, key(hasher.CustomerID("C-9"))} {
-		got, err := s.LookupByIdentity(ctx, lookup)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got.RecentOffers) != 1 || got.RecentOffers[0].DecisionID != "d1" || got.Revision != 2 || got.Version != 1 {
-			t.Errorf("%s copy: offers %+v revision %d version %d; want d1 only, 2, 1", lookup.Kind(), got.RecentOffers, got.Revision, got.Version)
-		}
-	}
-	for id, want := range map[string]bool{"d1": true, "d2": false} {
-		out, err := env.Clients.DynamoDB.GetItem(ctx, &dynamodb.GetItemInput{
-			TableName: aws.String(env.Tables.State), ConsistentRead: aws.Bool(true),
-			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "decision#" + id}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if (out.Item != nil) != want {
-			t.Errorf("decision %s stored = %v; want %v", id, out.Item != nil, want)
-		}
-	}
-}
-
 // TestItemCodecsAgree checks that the SDK's attributevalue codec, told to
 // read the `dynamo` tags, reads and writes profile items exactly as
 // guregu/dynamo does, so code on either side sees the same profile.
