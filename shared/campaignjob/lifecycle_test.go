@@ -6,47 +6,17 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/catalog"
+	"github.com/conduit-cx/conduit/shared/catalog/catalogtest"
 	"github.com/conduit-cx/conduit/shared/load"
 	"github.com/conduit-cx/conduit/shared/loadwatch"
 	"github.com/conduit-cx/conduit/shared/metrics"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-type memCampaigns struct {
-	mu sync.Mutex
-	c  map[string]catalog.Campaign
-}
-
-func (m *memCampaigns) ListCampaigns(_ context.Context, f catalog.CampaignFilter, _ int, _ string) ([]catalog.Campaign, string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []catalog.Campaign
-	for _, c := range m.c {
-		if c.Status == f.Status {
-			out = append(out, c)
-		}
-	}
-	return out, "", nil
-}
-
-func (m *memCampaigns) UpdateCampaign(_ context.Context, id string, _ int, change func(*catalog.Campaign) error) (catalog.Campaign, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c := m.c[id]
-	c.Transitions = append([]catalog.Transition(nil), c.Transitions...)
-	if err := change(&c); err != nil {
-		return catalog.Campaign{}, err
-	}
-	c.Version++
-	m.c[id] = c
-	return c, nil
-}
 
 type fixedBoard struct{ w loadwatch.Wallboard }
 
@@ -70,7 +40,7 @@ func salesAt(level load.Level, asa float64, at time.Time) loadwatch.Wallboard {
 }
 
 func TestLifecycle(t *testing.T) {
-	store := &memCampaigns{c: map[string]catalog.Campaign{}}
+	store := catalogtest.NewCampaigns()
 	for _, c := range []catalog.Campaign{
 		campaign("launch-now", catalog.CampaignReady, -time.Minute, 30*24*time.Hour, true),
 		campaign("not-yet", catalog.CampaignReady, time.Hour, 30*24*time.Hour, true),
@@ -82,7 +52,7 @@ func TestLifecycle(t *testing.T) {
 		campaign("overdue-open", catalog.CampaignPlanned, -2*time.Hour, 30*24*time.Hour, false),
 		campaign("far-open", catalog.CampaignPlanned, 72*time.Hour, 30*24*time.Hour, false),
 	} {
-		store.c[c.ID] = c
+		store.Put(c)
 	}
 	emf := &bytes.Buffer{}
 	board := &fixedBoard{w: salesAt(load.Normal, 10, t0.Add(-30*time.Second))}
@@ -96,11 +66,11 @@ func TestLifecycle(t *testing.T) {
 		"expired-held": catalog.CampaignEnded, "expired-planned": catalog.CampaignEnded, "due-open": catalog.CampaignPlanned,
 	}
 	for id, st := range want {
-		if got := store.c[id].Status; got != st {
+		if got := store.Get(id).Status; got != st {
 			t.Errorf("%s: %s, want %s", id, got, st)
 		}
 	}
-	launched := store.c["launch-now"].Transitions
+	launched := store.Get("launch-now").Transitions
 	if len(launched) != 1 || launched[0].By != Actor || launched[0].Reason != "launched at its launch time; load allows: queue Sales within limits (below overloaded, ASA ≤ 60 s)" {
 		t.Fatalf("launch transition %+v", launched)
 	}
@@ -137,14 +107,14 @@ func TestLaunchWaitsForTheLoadGate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			store := &memCampaigns{c: map[string]catalog.Campaign{"spring": campaign("spring", catalog.CampaignReady, -time.Minute, time.Hour, true)}}
+			store := catalogtest.NewCampaigns(campaign("spring", catalog.CampaignReady, -time.Minute, time.Hour, true))
 			job := &Lifecycle{Campaigns: store, Board: fixedBoard{tc.board}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			res, err := job.Run(context.Background(), t0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if store.c["spring"].Status != catalog.CampaignReady || len(res.Waiting) != 1 || res.Waiting[0].Reason != tc.why {
-				t.Fatalf("%s %+v", store.c["spring"].Status, res.Waiting)
+			if store.Get("spring").Status != catalog.CampaignReady || len(res.Waiting) != 1 || res.Waiting[0].Reason != tc.why {
+				t.Fatalf("%s %+v", store.Get("spring").Status, res.Waiting)
 			}
 		})
 	}

@@ -9,11 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/catalog"
+	"github.com/conduit-cx/conduit/shared/catalog/catalogtest"
 	"github.com/conduit-cx/conduit/shared/load"
 	"github.com/conduit-cx/conduit/shared/metrics"
 )
@@ -54,42 +54,6 @@ func (m *memBoard) SaveWallboard(_ context.Context, w Wallboard) error {
 	return nil
 }
 
-type memCampaigns struct {
-	mu sync.Mutex
-	c  map[string]catalog.Campaign
-}
-
-func (m *memCampaigns) ListCampaigns(_ context.Context, f catalog.CampaignFilter, _ int, _ string) ([]catalog.Campaign, string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []catalog.Campaign
-	for _, c := range m.c {
-		if f.Status == "" || c.Status == f.Status {
-			out = append(out, c)
-		}
-	}
-	return out, "", nil
-}
-
-func (m *memCampaigns) UpdateCampaign(_ context.Context, id string, _ int, change func(*catalog.Campaign) error) (catalog.Campaign, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c := m.c[id]
-	c.Transitions = append([]catalog.Transition(nil), c.Transitions...)
-	if err := change(&c); err != nil {
-		return catalog.Campaign{}, err
-	}
-	c.Version++
-	m.c[id] = c
-	return c, nil
-}
-
-func (m *memCampaigns) get(id string) catalog.Campaign {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.c[id]
-}
-
 const salesID, billingID = "q-sales", "q-billing"
 
 func metricsFor(waiting, oldest, avail, busy float64) QueueMetrics {
@@ -106,7 +70,7 @@ type fixture struct {
 	connect   *fakeConnect
 	service   map[string]ServiceStats
 	board     *memBoard
-	campaigns *memCampaigns
+	campaigns *catalogtest.Campaigns
 	job       *Job
 	emf       *bytes.Buffer
 }
@@ -137,11 +101,11 @@ func newFixture(campaigns ...catalog.Campaign) *fixture {
 		connect:   &fakeConnect{queues: map[string]QueueMetrics{salesID: calm(), billingID: calm()}, names: map[string]string{salesID: "Sales", billingID: "Billing"}},
 		service:   map[string]ServiceStats{},
 		board:     &memBoard{},
-		campaigns: &memCampaigns{c: map[string]catalog.Campaign{}},
+		campaigns: catalogtest.NewCampaigns(),
 		emf:       &bytes.Buffer{},
 	}
 	for _, c := range campaigns {
-		f.campaigns.c[c.ID] = c
+		f.campaigns.Put(c)
 	}
 	f.job = &Job{
 		Metrics: f.connect, Service: fixedService{f}, Board: f.board, Campaigns: f.campaigns,
@@ -192,10 +156,10 @@ func TestOverloadHoldsAndRecoveryReleases(t *testing.T) {
 		if q.State.Level != st.level || q.Name != "Sales" {
 			t.Fatalf("%s: sales %s (%s)", st.name, q.State.Level, q.State.Reason)
 		}
-		if got := f.campaigns.get("spring").Status; got != st.status {
+		if got := f.campaigns.Get("spring").Status; got != st.status {
 			t.Fatalf("%s: spring %s, want %s; transitions %+v", st.name, got, st.status, res.Transitions)
 		}
-		if f.campaigns.get("billing-only").Status != catalog.CampaignLive {
+		if f.campaigns.Get("billing-only").Status != catalog.CampaignLive {
 			t.Fatalf("%s: a campaign gated on Billing moved", st.name)
 		}
 		held := f.board.w.HeldByQueue()["Sales"]
@@ -208,7 +172,7 @@ func TestOverloadHoldsAndRecoveryReleases(t *testing.T) {
 			}
 		}
 	}
-	tr := f.campaigns.get("spring").Transitions
+	tr := f.campaigns.Get("spring").Transitions
 	if len(tr) != 2 || tr[0].To != "held" || tr[0].By != Actor || !strings.HasPrefix(tr[0].Reason, "held: queue Sales overloaded") ||
 		tr[1].To != "live" || !strings.HasPrefix(tr[1].Reason, "released: queue Sales within limits") {
 		t.Fatalf("transitions %+v", tr)
@@ -222,7 +186,7 @@ func TestASAGateSaysWhy(t *testing.T) {
 	f.at(t, 0)
 	f.service = map[string]ServiceStats{salesID: {Answered: 10, AnsweredWithin: 2, WaitSeconds: 940}}
 	f.at(t, time.Minute)
-	c := f.campaigns.get("spring")
+	c := f.campaigns.Get("spring")
 	if c.Status != catalog.CampaignHeld || c.Transitions[0].Reason != "held: queue Sales overloaded; queue Sales ASA 94 s > 60 s" {
 		t.Fatalf("%s %+v", c.Status, c.Transitions)
 	}
@@ -255,14 +219,14 @@ func TestMissingMetricsNeverRelease(t *testing.T) {
 			f := newFixture(live("spring", catalog.LoadGate{MaxASASeconds: 60, Queues: []string{"Sales"}}))
 			f.connect.queues[salesID] = overload()
 			f.at(t, 0)
-			if f.campaigns.get("spring").Status != catalog.CampaignHeld {
+			if f.campaigns.Get("spring").Status != catalog.CampaignHeld {
 				t.Fatal("not held on overload")
 			}
 			f.connect.queues[salesID] = calm()
 			tc.break_(f)
 			for m := 1; m <= 30; m++ {
 				f.at(t, time.Duration(m)*time.Minute)
-				if c := f.campaigns.get("spring"); c.Status != catalog.CampaignHeld {
+				if c := f.campaigns.Get("spring"); c.Status != catalog.CampaignHeld {
 					t.Fatalf("minute %d: released on missing data: %+v", m, c.Transitions)
 				}
 			}
@@ -291,9 +255,9 @@ func TestRunningTwiceChangesNothing(t *testing.T) {
 	f := newFixture(live("spring", catalog.LoadGate{Queues: []string{catalog.AllQueues}}))
 	f.connect.queues[billingID] = overload()
 	first := f.at(t, 0)
-	before := f.campaigns.get("spring")
+	before := f.campaigns.Get("spring")
 	second := f.at(t, 0)
-	after := f.campaigns.get("spring")
+	after := f.campaigns.Get("spring")
 	if len(first.Transitions) != 1 || len(second.Transitions) != 0 || before.Version != after.Version {
 		t.Fatalf("first %+v second %+v versions %d %d", first.Transitions, second.Transitions, before.Version, after.Version)
 	}
@@ -310,7 +274,7 @@ func TestAPersonsHoldIsNotReleased(t *testing.T) {
 	c.Transitions = []catalog.Transition{{From: "live", To: "held", By: "maria@example.com", At: t0.Add(-time.Hour), Reason: "agents not briefed"}}
 	f := newFixture(c)
 	res := f.at(t, 0)
-	if len(res.Transitions) != 0 || f.campaigns.get("spring").Status != catalog.CampaignHeld || len(f.board.w.Holds) != 0 {
+	if len(res.Transitions) != 0 || f.campaigns.Get("spring").Status != catalog.CampaignHeld || len(f.board.w.Holds) != 0 {
 		t.Fatalf("a person's hold was touched: %+v", res)
 	}
 }
@@ -319,7 +283,7 @@ func TestASAAboveTheCampaignsCeilingAlone(t *testing.T) {
 	f := newFixture(live("spring", catalog.LoadGate{MaxASASeconds: 20, Queues: []string{"Sales"}}))
 	f.service = map[string]ServiceStats{salesID: {Answered: 4, AnsweredWithin: 4, WaitSeconds: 100}}
 	f.at(t, 0)
-	c := f.campaigns.get("spring")
+	c := f.campaigns.Get("spring")
 	if c.Status != catalog.CampaignHeld || c.Transitions[0].Reason != "held: queue Sales ASA 25 s > 20 s" {
 		t.Fatalf("%s %+v", c.Status, c.Transitions)
 	}
@@ -332,11 +296,11 @@ func TestMinHoldKeepsAFreshHold(t *testing.T) {
 	f.at(t, 0)
 	f.service = map[string]ServiceStats{salesID: {Answered: 10, AnsweredWithin: 10, WaitSeconds: 50}}
 	f.at(t, 5*time.Minute)
-	if f.campaigns.get("spring").Status != catalog.CampaignHeld {
+	if f.campaigns.Get("spring").Status != catalog.CampaignHeld {
 		t.Fatal("released within the minimum hold")
 	}
 	f.at(t, 11*time.Minute)
-	if c := f.campaigns.get("spring"); c.Status != catalog.CampaignLive {
+	if c := f.campaigns.Get("spring"); c.Status != catalog.CampaignLive {
 		t.Fatalf("not released after the minimum hold: %+v", c.Transitions)
 	}
 }
@@ -345,7 +309,7 @@ func TestIdleQueueHasZeroASA(t *testing.T) {
 	f := newFixture(live("spring", catalog.LoadGate{MaxASASeconds: 60, MinServiceLevel: 0.8, Queues: []string{"Sales"}}))
 	f.at(t, 0)
 	q := f.queue(salesID)
-	if q.State.Metrics.ASA.Value != 0 || q.State.Metrics.ServiceLevel.Value != 1 || f.campaigns.get("spring").Status != catalog.CampaignLive {
+	if q.State.Metrics.ASA.Value != 0 || q.State.Metrics.ServiceLevel.Value != 1 || f.campaigns.Get("spring").Status != catalog.CampaignLive {
 		t.Fatalf("idle queue: %+v", q.State)
 	}
 }
@@ -384,7 +348,7 @@ func TestGateQueuesMatchWhateverTheLetters(t *testing.T) {
 	f := newFixture(live("spring", catalog.LoadGate{Queues: []string{"sales"}}))
 	f.connect.queues[salesID] = overload()
 	f.at(t, 0)
-	c := f.campaigns.get("spring")
+	c := f.campaigns.Get("spring")
 	if c.Status != catalog.CampaignHeld || !strings.HasPrefix(c.Transitions[0].Reason, "held: queue Sales overloaded") {
 		t.Fatalf("%s %+v", c.Status, c.Transitions)
 	}
