@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -87,17 +86,17 @@ func (s *Contacts) ApplyFacts(ctx context.Context, contactID string, f contacts.
 	}
 	u := newUpdate()
 	u.set(contacts.AttrFacts, facts)
-	u.setIfNotExists(contacts.AttrExpiresAt, avN(contacts.ExpiresAt(first)))
+	u.setIfNotExists(contacts.AttrExpiresAt, num(contacts.ExpiresAt(first)))
 	if !f.InitiatedAt.IsZero() {
-		u.set(contacts.AttrInitiatedAt, avS(contacts.FormatTime(f.InitiatedAt)))
-		u.set(contacts.AttrDay, avS(contacts.Day(f.InitiatedAt)))
+		u.set(contacts.AttrInitiatedAt, str(contacts.FormatTime(f.InitiatedAt)))
+		u.set(contacts.AttrDay, str(contacts.Day(f.InitiatedAt)))
 	}
 	u.setNonEmpty(contacts.AttrAgentUsername, f.AgentUsername)
 	u.setNonEmpty(contacts.AttrChannel, f.Channel)
 	u.setNonEmpty(contacts.AttrQueue, f.Queue)
 	u.cond = "attribute_not_exists(#facts) OR #facts.#lastUpdate <= :lastUpdate"
 	u.names["#lastUpdate"] = "lastUpdate"
-	u.values[":lastUpdate"] = avN(f.LastUpdate.Unix())
+	u.values[":lastUpdate"] = num(f.LastUpdate.Unix())
 	in := u.input(s.table, contactKey(contactID))
 	// The item before the write, and what the write set, make the item
 	// after it, and tell whether these are the contact's first facts.
@@ -141,7 +140,7 @@ func (s *Contacts) ApplyFacts(ctx context.Context, contactID string, f contacts.
 // already (the offer function's link wins).
 func (s *Contacts) SetProfile(ctx context.Context, contactID, profileID string) error {
 	u := newUpdate()
-	u.setIfNotExists(contacts.AttrProfileID, avS(profileID))
+	u.setIfNotExists(contacts.AttrProfileID, str(profileID))
 	_, err := s.db.UpdateItem(ctx, u.input(s.table, contactKey(contactID)))
 	if err != nil {
 		return fmt.Errorf("link contact to profile: %w", err)
@@ -163,7 +162,7 @@ func (s *Contacts) MarkRepeat(ctx context.Context, earlierID, laterID string) (b
 	e.names["#facts"], e.names["#handled"], e.values[":handled"] = contacts.AttrFacts, "handled", yes
 	l := newUpdate()
 	l.set(contacts.AttrRepeatContact, yes)
-	l.setIfNotExists(contacts.AttrExpiresAt, avN(contacts.ExpiresAt(s.now())))
+	l.setIfNotExists(contacts.AttrExpiresAt, num(contacts.ExpiresAt(s.now())))
 	items := make([]types.TransactWriteItem, 0, 2)
 	for _, u := range []struct {
 		u  *itemUpdate
@@ -229,12 +228,12 @@ func (s *Contacts) PutLens(ctx context.Context, contactID string, l contacts.Len
 	}
 	u := newUpdate()
 	u.set(contacts.AttrLens, lens)
-	u.setIfNotExists(contacts.AttrExpiresAt, avN(contacts.ExpiresAt(seen)))
+	u.setIfNotExists(contacts.AttrExpiresAt, num(contacts.ExpiresAt(seen)))
 	if l.Version <= 1 {
 		u.cond = "attribute_not_exists(#lens)"
 	} else {
 		u.cond = "#lens.#version = :prev"
-		u.names["#version"], u.values[":prev"] = "version", avN(int64(l.Version-1))
+		u.names["#version"], u.values[":prev"] = "version", num(int64(l.Version-1))
 	}
 	_, err = s.db.UpdateItem(ctx, u.input(s.table, contactKey(contactID)))
 	var conflict *types.ConditionalCheckFailedException
@@ -262,17 +261,17 @@ func (s *Contacts) ApplyEvents(ctx context.Context, w contacts.TimelineChange) e
 	if first.IsZero() {
 		first = s.now()
 	}
-	u.setIfNotExists(contacts.AttrExpiresAt, avN(contacts.ExpiresAt(first)))
+	u.setIfNotExists(contacts.AttrExpiresAt, num(contacts.ExpiresAt(first)))
 	if !w.InitiatedAt.IsZero() {
-		u.setIfNotExists(contacts.AttrInitiatedAt, avS(contacts.FormatTime(w.InitiatedAt)))
-		u.setIfNotExists(contacts.AttrDay, avS(contacts.Day(w.InitiatedAt)))
+		u.setIfNotExists(contacts.AttrInitiatedAt, str(contacts.FormatTime(w.InitiatedAt)))
+		u.setIfNotExists(contacts.AttrDay, str(contacts.Day(w.InitiatedAt)))
 	}
 	if w.Channel != "" {
-		u.setIfNotExists(contacts.AttrChannel, avS(w.Channel))
+		u.setIfNotExists(contacts.AttrChannel, str(w.Channel))
 	}
 	if w.HadEvents {
 		u.cond = "#events.#order = :prev"
-		u.names["#order"], u.values[":prev"] = "order", avN(w.PrevOrder)
+		u.names["#order"], u.values[":prev"] = "order", num(w.PrevOrder)
 	} else {
 		u.cond = "attribute_not_exists(#events)"
 	}
@@ -295,12 +294,12 @@ func (s *Contacts) ApplyEvents(ctx context.Context, w contacts.TimelineChange) e
 		}
 		up := &types.Update{
 			TableName:                aws.String(s.state),
-			Key:                      map[string]types.AttributeValue{StateTable.PartitionKey.Name: avS(queueWaitPrefix + q.QueueID)},
+			Key:                      map[string]types.AttributeValue{StateTable.PartitionKey.Name: str(queueWaitPrefix + q.QueueID)},
 			ExpressionAttributeNames: map[string]string{"#w": attrWaiting, "#c": q.ContactID},
 		}
 		if q == join {
 			up.UpdateExpression = aws.String("SET #w.#c = :since")
-			up.ExpressionAttributeValues = map[string]types.AttributeValue{":since": avS(contacts.FormatTime(q.Since))}
+			up.ExpressionAttributeValues = map[string]types.AttributeValue{":since": str(contacts.FormatTime(q.Since))}
 		} else {
 			up.UpdateExpression = aws.String("REMOVE #w.#c")
 		}
@@ -344,7 +343,7 @@ func (s *Contacts) ensureQueue(ctx context.Context, queueID string) error {
 	u := newUpdate()
 	u.setIfNotExists(attrWaiting, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}})
 	_, err := s.db.UpdateItem(ctx, u.input(s.state, map[string]types.AttributeValue{
-		StateTable.PartitionKey.Name: avS(queueWaitPrefix + queueID),
+		StateTable.PartitionKey.Name: str(queueWaitPrefix + queueID),
 	}))
 	if err != nil {
 		return fmt.Errorf("create waiting list of queue %s: %w", queueID, err)
@@ -358,7 +357,7 @@ func (s *Contacts) ensureQueue(ctx context.Context, queueID string) error {
 func (s *Contacts) QueueWaiting(ctx context.Context, queueID string) ([]contacts.QueueEntry, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.state),
-		Key:            map[string]types.AttributeValue{StateTable.PartitionKey.Name: avS(queueWaitPrefix + queueID)},
+		Key:            map[string]types.AttributeValue{StateTable.PartitionKey.Name: str(queueWaitPrefix + queueID)},
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -406,7 +405,7 @@ func (s *Contacts) EraseProfile(ctx context.Context, profileID string) error {
 			IndexName:                 aws.String(IndexContactsByProfile),
 			KeyConditionExpression:    aws.String("#p = :p"),
 			ExpressionAttributeNames:  map[string]string{"#p": contacts.AttrProfileID, "#id": contacts.AttrContactID},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":p": avS(profileID)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(profileID)},
 			ProjectionExpression:      aws.String("#id"),
 			ExclusiveStartKey:         start,
 		})
@@ -441,7 +440,7 @@ func decodeContact(item map[string]types.AttributeValue) (contacts.Contact, erro
 }
 
 func contactKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{contacts.AttrContactID: avS(id)}
+	return map[string]types.AttributeValue{contacts.AttrContactID: str(id)}
 }
 
 func cancellationCode(e *types.TransactionCanceledException) string {
@@ -506,7 +505,7 @@ func (u *itemUpdate) setIfNotExists(attr string, v types.AttributeValue) {
 
 func (u *itemUpdate) setNonEmpty(attr, v string) {
 	if v != "" {
-		u.set(attr, avS(v))
+		u.set(attr, str(v))
 	}
 }
 
@@ -531,10 +530,4 @@ func (u *itemUpdate) input(table string, key map[string]types.AttributeValue) *d
 		in.ExpressionAttributeValues = nil
 	}
 	return in
-}
-
-func avS(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
-
-func avN(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }

@@ -348,42 +348,25 @@ func (s *Decisions) add(ctx context.Context, offerID, field string, n int64) err
 // BatchGetItem; offers never shown are absent from the answer.
 func (s *Decisions) LoadPropensities(ctx context.Context, offerIDs []string) (map[string]decide.Counts, error) {
 	out := make(map[string]decide.Counts, len(offerIDs))
-	for start := 0; start < len(offerIDs); start += 100 {
-		keys := make([]map[string]types.AttributeValue, 0, 100)
-		seen := map[string]bool{}
-		for _, id := range offerIDs[start:min(start+100, len(offerIDs))] {
-			if !seen[id] {
-				seen[id] = true
-				keys = append(keys, map[string]types.AttributeValue{"pk": str(propensityPrefix + id)})
-			}
+	keys := make([]map[string]types.AttributeValue, 0, len(offerIDs))
+	seen := make(map[string]bool, len(offerIDs))
+	for _, id := range offerIDs {
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, map[string]types.AttributeValue{"pk": str(propensityPrefix + id)})
 		}
-		req := map[string]types.KeysAndAttributes{s.tables.State: {Keys: keys}}
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt > maxWriteAttempts {
-				return out, errors.New("load propensities: keys left unprocessed after retries")
-			}
-			if attempt > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return out, err
-				}
-			}
-			res, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return out, fmt.Errorf("load propensities: %w", err)
-			}
-			for _, item := range res.Responses[s.tables.State] {
-				pk, _ := item["pk"].(*types.AttributeValueMemberS)
-				if pk == nil || len(pk.Value) <= len(propensityPrefix) {
-					continue
-				}
+	}
+	err := batchGet(ctx, s.client, s.tables.State, keys, types.KeysAndAttributes{}, "load propensities",
+		func(item map[string]types.AttributeValue) error {
+			pk, _ := item["pk"].(*types.AttributeValueMemberS)
+			if pk != nil && len(pk.Value) > len(propensityPrefix) {
 				out[pk.Value[len(propensityPrefix):]] = decide.Counts{
 					Shown: numberAttr(item, "shown"), Accepted: numberAttr(item, "accepted"),
 				}
 			}
-			req = res.UnprocessedKeys
-		}
-	}
-	return out, nil
+			return nil
+		})
+	return out, err
 }
 
 func num[N int | int64](n N) types.AttributeValue {

@@ -151,7 +151,7 @@ func (s *KPIs) ContactsInitiated(ctx context.Context, from, to time.Time, each f
 					ProjectionExpression:     aws.String(strings.Join(proj, ", ")),
 					ExpressionAttributeNames: names,
 					ExpressionAttributeValues: map[string]types.AttributeValue{
-						":day": avS(p.day), ":lo": avS(p.lo), ":hi": avS(p.hi),
+						":day": str(p.day), ":lo": str(p.lo), ":hi": str(p.hi),
 					},
 					ExclusiveStartKey: start,
 					Limit:             limit,
@@ -199,8 +199,8 @@ type storedAggregate struct {
 
 func (c *directoryChange) key() map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		attrSeries: avS(directorySeries(c.grain, c.dim)),
-		attrBucket: avS(kpi.BucketKey(c.start)),
+		attrSeries: str(directorySeries(c.grain, c.dim)),
+		attrBucket: str(kpi.BucketKey(c.start)),
 	}
 }
 
@@ -210,8 +210,8 @@ func directorySeries(g kpi.Grain, d kpi.Dimension) string {
 
 func aggregateKey(g kpi.Grain, start time.Time, d kpi.Dimension, value string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		attrSeries: avS(kpi.Key{Dimension: d, Value: value}.Series(g)),
-		attrBucket: avS(kpi.BucketKey(start)),
+		attrSeries: str(kpi.Key{Dimension: d, Value: value}.Series(g)),
+		attrBucket: str(kpi.BucketKey(start)),
 	}
 }
 
@@ -262,7 +262,7 @@ func (s *KPIs) ReplaceBuckets(ctx context.Context, buckets []rollup.BucketAggreg
 				continue
 			}
 			item := aggregateKey(c.grain, c.start, c.dim, v)
-			item[attrAggregate], item[attrHash] = avS(n.json), avS(n.hash)
+			item[attrAggregate], item[attrHash] = str(n.json), str(n.hash)
 			writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 			stats.Written++
 			changed = true
@@ -329,7 +329,7 @@ func (s *KPIs) writeDirectory(ctx context.Context, c *directoryChange) error {
 	if c.exists {
 		cond = "#version = :version"
 		names = map[string]string{"#version": attrKPIVersion}
-		values[":version"] = avN(c.version)
+		values[":version"] = num(c.version)
 	}
 	var err error
 	if len(c.next) == 0 {
@@ -343,11 +343,11 @@ func (s *KPIs) writeDirectory(ctx context.Context, c *directoryChange) error {
 	} else {
 		keys := make(map[string]types.AttributeValue, len(c.next))
 		for v, n := range c.next {
-			keys[keyMark+v] = avS(n.hash)
+			keys[keyMark+v] = str(n.hash)
 		}
 		item := c.key()
 		item[attrKeys] = &types.AttributeValueMemberM{Value: keys}
-		item[attrKPIVersion] = avN(c.version + 1)
+		item[attrKPIVersion] = num(c.version + 1)
 		if len(values) == 0 {
 			values = nil
 		}
@@ -480,7 +480,7 @@ func (s *KPIs) queryRange(ctx context.Context, series, lo, hi string, each func(
 			KeyConditionExpression:   aws.String("#s = :s AND #b BETWEEN :lo AND :hi"),
 			ExpressionAttributeNames: map[string]string{"#s": attrSeries, "#b": attrBucket},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":s": avS(series), ":lo": avS(lo), ":hi": avS(hi),
+				":s": str(series), ":lo": str(lo), ":hi": str(hi),
 			},
 			ExclusiveStartKey: start,
 		})
@@ -583,13 +583,13 @@ func (s *KPIs) Benchmarks(ctx context.Context) (map[string]rollup.BenchmarkSetti
 func (s *KPIs) PutBenchmark(ctx context.Context, metric string, b kpi.Benchmark, version int, by string, at time.Time) (rollup.BenchmarkSetting, error) {
 	set := rollup.BenchmarkSetting{Metric: metric, Benchmark: b, Version: version + 1, UpdatedAt: at.UTC(), UpdatedBy: by}
 	item := map[string]types.AttributeValue{
-		attrSeries:     avS(benchmarkSeries),
-		attrBucket:     avS(metric),
+		attrSeries:     str(benchmarkSeries),
+		attrBucket:     str(metric),
 		"target":       avF(b.Target),
 		"warning":      avF(b.Warning),
-		attrKPIVersion: avN(int64(set.Version)),
-		"updatedAt":    avS(set.UpdatedAt.Format(time.RFC3339Nano)),
-		"updatedBy":    avS(by),
+		attrKPIVersion: num(int64(set.Version)),
+		"updatedAt":    str(set.UpdatedAt.Format(time.RFC3339Nano)),
+		"updatedBy":    str(by),
 	}
 	in := &dynamodb.PutItemInput{
 		TableName: aws.String(s.tables.KPIs), Item: item,
@@ -600,7 +600,7 @@ func (s *KPIs) PutBenchmark(ctx context.Context, metric string, b kpi.Benchmark,
 	if version > 0 {
 		in.ConditionExpression = aws.String("#v = :v")
 		in.ExpressionAttributeNames = map[string]string{"#v": attrKPIVersion}
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": avN(int64(version))}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(int64(version))}
 	}
 	_, err := s.db.PutItem(ctx, in)
 	var failed *types.ConditionalCheckFailedException
@@ -640,7 +640,7 @@ func decodeBenchmark(item map[string]types.AttributeValue) (rollup.BenchmarkSett
 func (s *KPIs) Watermark(ctx context.Context) (time.Time, bool, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.tables.State),
-		Key:            map[string]types.AttributeValue{StateTable.PartitionKey.Name: avS(watermarkPK)},
+		Key:            map[string]types.AttributeValue{StateTable.PartitionKey.Name: str(watermarkPK)},
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -663,11 +663,11 @@ func (s *KPIs) AdvanceWatermark(ctx context.Context, t time.Time) error {
 	v := contacts.FormatTime(t)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.tables.State),
-		Key:                       map[string]types.AttributeValue{StateTable.PartitionKey.Name: avS(watermarkPK)},
+		Key:                       map[string]types.AttributeValue{StateTable.PartitionKey.Name: str(watermarkPK)},
 		UpdateExpression:          aws.String("SET #a = :t"),
 		ConditionExpression:       aws.String("attribute_not_exists(#a) OR #a < :t"),
 		ExpressionAttributeNames:  map[string]string{"#a": attrAsOf},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": avS(v)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str(v)},
 	})
 	var failed *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &failed) {

@@ -54,9 +54,9 @@ func (s *QueueService) RecentService(ctx context.Context, since, until time.Time
 				"#events": contacts.AttrEvents, "#facts": contacts.AttrFacts,
 			},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":day":   avS(contacts.Day(day)),
-				":from":  avS(contacts.FormatTime(from)),
-				":until": avS(contacts.FormatTime(until)),
+				":day":   str(contacts.Day(day)),
+				":from":  str(contacts.FormatTime(from)),
+				":until": str(contacts.FormatTime(until)),
 			},
 		}
 		for {

@@ -70,7 +70,7 @@ func NewSocial(db *dynamo.DB, tables Tables) *Social {
 }
 
 func postKey(key string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{attrPost: avS(key)}
+	return map[string]types.AttributeValue{attrPost: str(key)}
 }
 
 // CreatePost stores a new post once per network and post id. When the post
@@ -122,7 +122,7 @@ func (s *Social) MarkPublished(ctx context.Context, key string, at time.Time) er
 		UpdateExpression:          aws.String("SET #publishedAt = :at"),
 		ConditionExpression:       aws.String("attribute_exists(#post)"),
 		ExpressionAttributeNames:  map[string]string{"#publishedAt": "publishedAt", "#post": attrPost},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": avS(at.UTC().Format(time.RFC3339Nano))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(at.UTC().Format(time.RFC3339Nano))},
 	})
 	if err != nil {
 		return fmt.Errorf("mark post published: %w", err)
@@ -148,16 +148,16 @@ func (s *Social) HandlePost(ctx context.Context, network, postID string, version
 	}
 	p.Version++
 	u := newUpdate()
-	u.set("status", avS(p.Status))
-	u.set(attrRouteStatus, avS(routeStatus(p)))
-	u.set("handledBy", avS(p.HandledBy))
-	u.set("handledAt", avS(p.HandledAt.UTC().Format(time.RFC3339Nano)))
-	u.set("version", avN(int64(p.Version)))
+	u.set("status", str(p.Status))
+	u.set(attrRouteStatus, str(routeStatus(p)))
+	u.set("handledBy", str(p.HandledBy))
+	u.set("handledAt", str(p.HandledAt.UTC().Format(time.RFC3339Nano)))
+	u.set("version", num(int64(p.Version)))
 	if p.Note != "" {
-		u.set("note", avS(p.Note))
+		u.set("note", str(p.Note))
 	}
 	u.cond = "#version = :was"
-	u.values[":was"] = avN(int64(version))
+	u.values[":was"] = num(int64(version))
 	_, err = s.db.UpdateItem(ctx, u.input(s.table, postKey(p.Key())))
 	var stale *types.ConditionalCheckFailedException
 	if errors.As(err, &stale) {
@@ -188,7 +188,7 @@ func (s *Social) ListPosts(ctx context.Context, route voice.Route, status string
 		IndexName:                 aws.String(index),
 		KeyConditionExpression:    aws.String("#pk = :pk"),
 		ExpressionAttributeNames:  map[string]string{"#pk": pkName},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": avS(pk)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
 		Limit:                     aws.Int32(int32(limit)),
 	}
 	if cursor != "" {
@@ -197,7 +197,7 @@ func (s *Social) ListPosts(ctx context.Context, route voice.Route, status string
 		if err != nil || json.Unmarshal(raw, &c) != nil || c.Queue != pk || c.Post == "" || c.Order == "" {
 			return nil, "", apperr.Invalid("cursor", "is not a cursor this list gave out; start again without it")
 		}
-		in.ExclusiveStartKey = map[string]types.AttributeValue{attrPost: avS(c.Post), pkName: avS(pk), attrWorkOrder: avS(c.Order)}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{attrPost: str(c.Post), pkName: str(pk), attrWorkOrder: str(c.Order)}
 	}
 	out, err := s.db.Query(ctx, in)
 	if err != nil {
@@ -246,7 +246,7 @@ func (s *Social) EraseProfile(ctx context.Context, profileID string) error {
 			IndexName:                 aws.String(IndexSocialByProfile),
 			KeyConditionExpression:    aws.String("#pid = :pid"),
 			ExpressionAttributeNames:  map[string]string{"#pid": contacts.AttrProfileID, "#post": attrPost},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pid": avS(profileID)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pid": str(profileID)},
 			ProjectionExpression:      aws.String("#post"),
 			ExclusiveStartKey:         start,
 		})

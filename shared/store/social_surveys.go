@@ -50,9 +50,9 @@ func (s *Surveys) RecordSurvey(ctx context.Context, contactID string, sv contact
 	}
 	u := newUpdate()
 	u.set(contacts.AttrSurvey, survey)
-	u.setIfNotExists(contacts.AttrExpiresAt, avN(contacts.ExpiresAt(sv.At)))
+	u.setIfNotExists(contacts.AttrExpiresAt, num(contacts.ExpiresAt(sv.At)))
 	if o.ProfileID != "" {
-		u.setIfNotExists(contacts.AttrProfileID, avS(o.ProfileID))
+		u.setIfNotExists(contacts.AttrProfileID, str(o.ProfileID))
 	}
 	u.cond = "attribute_not_exists(#survey)"
 	if o.MustExist {
