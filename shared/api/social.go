@@ -46,9 +46,6 @@ type ProfileMutator interface {
 // care team's tools (ingest) and administrators.
 var postHandlers = []string{ScopeMarketer, ScopeIngest, ScopeAdmin}
 
-// errUnchanged tells Mutate there is nothing to write.
-var errUnchanged = errors.New("unchanged")
-
 func (s *Server) voiceRules() *voice.Rules {
 	if s.deps.VoiceRules != nil {
 		return s.deps.VoiceRules
@@ -94,11 +91,11 @@ func (s *Server) createPost() http.Handler {
 		if stored.ProfileID != "" && s.deps.VoiceProfiles != nil {
 			_, err := s.deps.VoiceProfiles.Mutate(ctx, stored.ProfileID, func(p *profiles.Profile) error {
 				if !voice.RecordPost(&p.Voice, stored) {
-					return errUnchanged
+					return profiles.ErrUnchanged
 				}
 				return nil
 			})
-			if err != nil && !errors.Is(err, errUnchanged) && !errors.Is(err, apperr.ErrNotFound) && !errors.Is(err, apperr.ErrSuppressed) {
+			if err != nil && !errors.Is(err, apperr.ErrNotFound) && !errors.Is(err, apperr.ErrSuppressed) {
 				writeError(w, r, fmt.Errorf("put the post on the author's profile: %w", err))
 				return
 			}
@@ -251,11 +248,11 @@ func (s *Server) handlePost() http.Handler {
 			// holds offers until it ages out: the safe side for the customer.
 			_, err := s.deps.VoiceProfiles.Mutate(ctx, p.ProfileID, func(pr *profiles.Profile) error {
 				if !voice.HandlePost(&pr.Voice, p.Key()) {
-					return errUnchanged
+					return profiles.ErrUnchanged
 				}
 				return nil
 			})
-			if err != nil && !errors.Is(err, errUnchanged) && !errors.Is(err, apperr.ErrNotFound) && !errors.Is(err, apperr.ErrSuppressed) {
+			if err != nil && !errors.Is(err, apperr.ErrNotFound) && !errors.Is(err, apperr.ErrSuppressed) {
 				s.deps.Log.ErrorContext(ctx, "handled post's complaint still open on the profile", "post", p.Key(), "error", err.Error())
 			}
 		}

@@ -139,11 +139,11 @@ func (h *OutcomeHandler) Handle(ctx context.Context, payload json.RawMessage) (a
 			// brings the exposure to the profile itself.
 			added := contacts.RecordExposure(p, &contact)
 			if !p.RecordOutcome(decisionID, outcome, now) && !added {
-				return errUnchanged
+				return profiles.ErrUnchanged
 			}
 			return nil
 		})
-		if err != nil && !errors.Is(err, errUnchanged) && !errors.Is(err, apperr.ErrNotFound) && !errors.Is(err, apperr.ErrSuppressed) {
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) && !errors.Is(err, apperr.ErrSuppressed) {
 			h.d.Log.ErrorContext(ctx, "profile not updated with the outcome", "error", err.Error())
 		}
 	}
@@ -164,9 +164,6 @@ func (h *OutcomeHandler) Handle(ctx context.Context, payload json.RawMessage) (a
 	h.d.Log.InfoContext(ctx, "outcome recorded", "decision_id", decisionID, "outcome", outcome, "status", status)
 	return outcomeAnswer(status, "", "", decisionID, outcome), nil
 }
-
-// errUnchanged tells Mutate there is nothing to write.
-var errUnchanged = errors.New("unchanged")
 
 // findDecision finds the contact that carries the decision: this contact,
 // or the one it was transferred from.

@@ -93,12 +93,12 @@ func (r *SurveyRecorder) Record(ctx context.Context, a SurveyAnswer) (SurveyResu
 	}
 	_, err = r.Profiles.Mutate(ctx, res.ProfileID, func(p *profiles.Profile) error {
 		if !voice.RecordSurvey(&p.Voice, res.Survey) {
-			return errUnchanged
+			return profiles.ErrUnchanged
 		}
 		return nil
 	})
 	switch {
-	case err == nil, errors.Is(err, errUnchanged):
+	case err == nil:
 	case errors.Is(err, apperr.ErrNotFound), errors.Is(err, apperr.ErrSuppressed):
 		// The profile is gone or erased: the answer stays on the contact only.
 		res.ProfileID = ""

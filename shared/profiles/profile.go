@@ -8,6 +8,7 @@ package profiles
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -63,6 +64,10 @@ const (
 	MaxLifeEvents     = 20
 	RecentWindow      = 90 * 24 * time.Hour
 )
+
+// ErrUnchanged is what a change returns when it leaves the profile as it
+// is: the store then writes nothing and reports no error.
+var ErrUnchanged = errors.New("the change leaves the profile as it is")
 
 // Profile is one customer.
 type Profile struct {
@@ -288,14 +293,6 @@ func PruneExposures(list []Exposure, now time.Time) []Exposure {
 		list = list[:MaxRecentOffers]
 	}
 	return list
-}
-
-// ForgetExposure removes the exposure of a decision that was withdrawn
-// (answered too late to be shown); false when it is not there.
-func (p *Profile) ForgetExposure(decisionID string) bool {
-	n := len(p.RecentOffers)
-	p.RecentOffers = slices.DeleteFunc(p.RecentOffers, func(x Exposure) bool { return x.DecisionID == decisionID })
-	return len(p.RecentOffers) != n
 }
 
 // RecordOutcome sets the outcome of an earlier exposure; false when the

@@ -166,7 +166,9 @@ func (s *Profiles) Update(ctx context.Context, id string, version int, change fu
 // speech signal): it applies change to the current profile and writes it
 // conditional on the revision, retrying a few times when another write won
 // the race. The person-facing version does not move. change may run more
-// than once; it must not have other effects.
+// than once; it must not have other effects. A change that returns
+// profiles.ErrUnchanged writes nothing, and Mutate returns the profile as
+// it is with no error.
 func (s *Profiles) Mutate(ctx context.Context, id string, change func(*profiles.Profile) error) (profiles.Profile, error) {
 	return s.change(ctx, id, change, false, 0)
 }
@@ -187,7 +189,9 @@ func (s *Profiles) change(ctx context.Context, id string, change func(*profiles.
 				apperr.ErrConflict, id, cur.Version, version)
 		}
 		next := cur.Clone()
-		if err := change(&next); err != nil {
+		if err := change(&next); errors.Is(err, profiles.ErrUnchanged) {
+			return cur, nil
+		} else if err != nil {
 			return profiles.Profile{}, err
 		}
 		next.ID, next.Version, next.CreatedAt = cur.ID, cur.Version, cur.CreatedAt

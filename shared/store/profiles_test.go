@@ -430,3 +430,26 @@ func empty(v types.AttributeValue) bool {
 	}
 	return false
 }
+
+func TestMutateThatChangesNothingWritesNothing(t *testing.T) {
+	s, _ := newProfiles(t)
+	ctx := context.Background()
+	created, err := s.Create(ctx, newProfile(t, "+15551230011", "", "C-11"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Mutate(ctx, created.ID, func(p *profiles.Profile) error {
+		p.Segments = append(p.Segments, "not_written")
+		return profiles.ErrUnchanged
+	})
+	if err != nil {
+		t.Fatalf("Mutate returned %v for a change that leaves the profile as it is", err)
+	}
+	stored, err := s.Get(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Revision != created.Revision || slices.Contains(stored.Segments, "not_written") || got.Revision != created.Revision {
+		t.Fatalf("stored revision %d (was %d), segments %v: the change was written", stored.Revision, created.Revision, stored.Segments)
+	}
+}

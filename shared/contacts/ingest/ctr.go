@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -30,9 +29,6 @@ type CTR struct {
 }
 
 var _ stream.Handler[*connect.ContactRecord] = (*CTR)(nil)
-
-// errUnchanged stops a profile change that would write nothing new.
-var errUnchanged = errors.New("the profile already shows this contact")
 
 // CTRKey is the identity of a contact record: the contact and the version.
 func CTRKey(r *connect.ContactRecord) string {
@@ -86,14 +82,14 @@ func (h *CTR) Apply(ctx context.Context, r stream.Record, it stream.Item[*connec
 		if reflect.DeepEqual(before, *p) {
 			// A later version that changes nothing the profile shows (only
 			// after-contact work, say) costs no profile write.
-			return errUnchanged
+			return profiles.ErrUnchanged
 		}
 		return nil
 	})
 	if gone(err) {
 		return nil
 	}
-	if err != nil && !errors.Is(err, errUnchanged) {
+	if err != nil {
 		return fmt.Errorf("put contact on profile: %w", err)
 	}
 	if repeats.Empty() {
