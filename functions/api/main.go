@@ -11,14 +11,14 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
-	"github.com/conduit-cx/conduit/shared/lambdas"
+	"github.com/conduit-cx/conduit/shared/lambdas/httpapi"
 	"github.com/conduit-cx/conduit/shared/logging"
 )
 
 func main() {
 	cfg := config.MustLoad()
 	logging.Setup()
-	h, err := lambdas.API(context.Background(), cfg, awsclients.MustNew(cfg))
+	h, err := httpapi.API(context.Background(), cfg, awsclients.MustNew(cfg))
 	if err != nil {
 		slog.Error("the api function could not start", "error", err.Error())
 		os.Exit(1)

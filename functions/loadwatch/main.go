@@ -13,14 +13,14 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
-	"github.com/conduit-cx/conduit/shared/lambdas"
+	"github.com/conduit-cx/conduit/shared/lambdas/loadjob"
 	"github.com/conduit-cx/conduit/shared/logging"
 )
 
 func main() {
 	cfg := config.MustLoad()
 	logging.Setup()
-	h, err := lambdas.LoadWatch(context.Background(), cfg, awsclients.MustNew(cfg))
+	h, err := loadjob.LoadWatch(context.Background(), cfg, awsclients.MustNew(cfg))
 	if err != nil {
 		slog.Error("the loadwatch function could not start", "error", err.Error())
 		os.Exit(1)

@@ -11,14 +11,14 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
-	"github.com/conduit-cx/conduit/shared/lambdas"
+	"github.com/conduit-cx/conduit/shared/lambdas/kpijob"
 	"github.com/conduit-cx/conduit/shared/logging"
 )
 
 func main() {
 	cfg := config.MustLoad()
 	logging.Setup()
-	h, err := lambdas.Rollup(context.Background(), cfg, awsclients.MustNew(cfg))
+	h, err := kpijob.Rollup(context.Background(), cfg, awsclients.MustNew(cfg))
 	if err != nil {
 		slog.Error("the rollup function could not start", "error", err.Error())
 		os.Exit(1)

@@ -12,14 +12,14 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
-	"github.com/conduit-cx/conduit/shared/lambdas"
+	"github.com/conduit-cx/conduit/shared/lambdas/consumers"
 	"github.com/conduit-cx/conduit/shared/logging"
 )
 
 func main() {
 	cfg := config.MustLoad()
 	logging.Setup()
-	h, err := lambdas.Speech(context.Background(), cfg, awsclients.MustNew(cfg))
+	h, err := consumers.Speech(context.Background(), cfg, awsclients.MustNew(cfg))
 	if err != nil {
 		slog.Error("the speech function could not start", "error", err.Error())
 		os.Exit(1)

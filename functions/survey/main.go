@@ -10,14 +10,14 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
-	"github.com/conduit-cx/conduit/shared/lambdas"
+	"github.com/conduit-cx/conduit/shared/lambdas/feedback"
 	"github.com/conduit-cx/conduit/shared/logging"
 )
 
 func main() {
 	cfg := config.MustLoad()
 	logging.Setup()
-	h, err := lambdas.Survey(context.Background(), cfg, awsclients.MustNew(cfg))
+	h, err := feedback.Survey(context.Background(), cfg, awsclients.MustNew(cfg))
 	if err != nil {
 		slog.Error("the survey function could not start", "error", err.Error())
 		os.Exit(1)

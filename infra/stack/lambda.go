@@ -28,7 +28,7 @@ var dynamoActions = map[Access][]string{
 }
 
 // EnvWhatIfFunction names the function that runs what-if chunks
-// (shared/lambdas.EnvWhatIfFunction; a test keeps the two equal).
+// (shared/lambdas/campaigns.EnvWhatIfFunction; a test keeps the two equal).
 const EnvWhatIfFunction = "CONDUIT_WHATIF_FUNCTION"
 
 // whatIfRunner is the deployed function a function hands what-if chunks

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/conduit-cx/conduit/shared/config"
-	"github.com/conduit-cx/conduit/shared/lambdas"
+	"github.com/conduit-cx/conduit/shared/lambdas/campaigns"
 	"github.com/conduit-cx/conduit/shared/store"
 )
 
@@ -866,8 +866,8 @@ func TestAPIRoleStartsWhatIfs(t *testing.T) {
 // TestWhatIfRunnerIsNamedWhereItIsInvoked: the function the code invokes
 // is the one the role may invoke.
 func TestWhatIfRunnerIsNamedWhereItIsInvoked(t *testing.T) {
-	if EnvWhatIfFunction != lambdas.EnvWhatIfFunction {
-		t.Fatalf("stack sets %s, the functions read %s", EnvWhatIfFunction, lambdas.EnvWhatIfFunction)
+	if EnvWhatIfFunction != campaigns.EnvWhatIfFunction {
+		t.Fatalf("stack sets %s, the functions read %s", EnvWhatIfFunction, campaigns.EnvWhatIfFunction)
 	}
 	s := devStack(t)
 	for _, f := range Functions {

@@ -24,7 +24,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/contacts"
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/kpi"
-	"github.com/conduit-cx/conduit/shared/lambdas"
+	"github.com/conduit-cx/conduit/shared/lambdas/consumers"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/rollup"
 	"github.com/conduit-cx/conduit/shared/store"
@@ -157,7 +157,7 @@ func newKPIFixture(t *testing.T) *kpiFixture {
 	if _, err := cat.CreateOffer(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	h, err := lambdas.CTR(ctx, env.Config, env.Clients)
+	h, err := consumers.CTR(ctx, env.Config, env.Clients)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/guregu/dynamo/v2"
@@ -89,17 +88,6 @@ func FromAWSConfig(awsCfg aws.Config, cfg config.Config) *Clients {
 	}
 	c.Dynamo = dynamo.NewFromIface(c.DynamoDB)
 	return c
-}
-
-// Connect builds the Amazon Connect client. It is apart from the other
-// clients because the Connect API is large: only the function that calls it
-// (loadwatch) links it into its binary.
-func (c *Clients) Connect(cfg config.Config) *connect.Client {
-	return connect.NewFromConfig(c.AWS, func(o *connect.Options) {
-		if cfg.ConnectEndpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.ConnectEndpoint)
-		}
-	})
 }
 
 // MustNew is New for main functions.

@@ -54,6 +54,11 @@ const (
 	EnvConnectInstanceID = "CONDUIT_CONNECT_INSTANCE_ID"
 	EnvConnectQueueIDs   = "CONDUIT_CONNECT_QUEUE_IDS"
 	EnvEventBusName      = "CONDUIT_EVENT_BUS"
+	// EnvServiceLevelSeconds is T of service level SL(T) in seconds
+	// (default 20). Not part of Config: the rollup and loadwatch functions
+	// read it, so the KPIs and the load gate mean the same service level.
+	// Change it only with a backfill of the history to keep.
+	EnvServiceLevelSeconds = "CONDUIT_SERVICE_LEVEL_SECONDS"
 )
 
 // Defaults for optional settings.

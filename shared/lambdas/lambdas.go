@@ -1,8 +1,10 @@
 // Package lambdas is the one registry of Conduit's functions: for each, how
-// to build its handler at cold start and what triggers it. functions/<name>
-// calls its constructor and hands the handler to the Lambda runtime; the
-// local runner builds every handler from here and feeds each the events its
-// trigger would send in the cloud.
+// to build its handler at cold start and what triggers it. The local runner
+// builds every handler from here and feeds each the events its trigger would
+// send in the cloud. The constructors live in small packages by function
+// group (consumers, decisions, feedback, httpapi, campaigns, loadjob,
+// kpijob); functions/<name> imports only its own group, never this
+// registry, so each binary links only the code its function runs.
 package lambdas
 
 import (
@@ -13,6 +15,14 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
+	"github.com/conduit-cx/conduit/shared/connect"
+	"github.com/conduit-cx/conduit/shared/lambdas/campaigns"
+	"github.com/conduit-cx/conduit/shared/lambdas/consumers"
+	"github.com/conduit-cx/conduit/shared/lambdas/decisions"
+	"github.com/conduit-cx/conduit/shared/lambdas/feedback"
+	"github.com/conduit-cx/conduit/shared/lambdas/httpapi"
+	"github.com/conduit-cx/conduit/shared/lambdas/kpijob"
+	"github.com/conduit-cx/conduit/shared/lambdas/loadjob"
 	"github.com/conduit-cx/conduit/shared/store"
 )
 
@@ -86,20 +96,23 @@ type Function struct {
 }
 
 // Registry lists every function by name (the directory under functions/).
-// Adding a function is one line here. It is a function rather than a
-// variable so that a function's binary, which calls only its own
-// constructor, does not link every other function's code.
+// Adding a function is one line here. Contact records are batched for a
+// second; Contact Lens segments go at once, so a second offer call on the
+// same contact already sees what was said.
 func Registry() map[string]Function {
 	return map[string]Function{
-		"api":           {Trigger: OnAPI(), New: API, Timeout: 10 * time.Second},
-		"offer":         {Trigger: OnInvoke(), New: Offer, Timeout: 3 * time.Second},
-		"outcome":       {Trigger: OnInvoke(), New: Outcome, Timeout: 3 * time.Second},
-		"survey":        {Trigger: OnInvoke(), New: Survey, Timeout: 3 * time.Second},
-		"ctr":           {Trigger: ctrTrigger, New: CTR, Timeout: time.Minute},
-		"speech":        {Trigger: speechTrigger, New: Speech, Timeout: 30 * time.Second},
-		"contactevents": {Trigger: contactEventsTrigger, New: ContactEvents, Timeout: 10 * time.Second},
-		"rollup":        {Trigger: Every(15 * time.Minute), New: Rollup, Timeout: 5 * time.Minute},
-		"loadwatch":     {Trigger: loadwatchTrigger, New: LoadWatch, Timeout: 30 * time.Second},
-		"campaigns":     {Trigger: campaignsTrigger, New: Campaigns, Timeout: time.Minute},
+		"api":     {Trigger: OnAPI(), New: httpapi.API, Timeout: 10 * time.Second},
+		"offer":   {Trigger: OnInvoke(), New: decisions.Offer, Timeout: 3 * time.Second},
+		"outcome": {Trigger: OnInvoke(), New: feedback.Outcome, Timeout: 3 * time.Second},
+		"survey":  {Trigger: OnInvoke(), New: feedback.Survey, Timeout: 3 * time.Second},
+		"ctr": {Trigger: OnStream(store.ContactRecordsStream, 100, time.Second, 10),
+			New: consumers.CTR, Timeout: time.Minute},
+		"speech": {Trigger: OnStream(store.ContactLensStream, 100, 0, 10),
+			New: consumers.Speech, Timeout: 30 * time.Second},
+		"contactevents": {Trigger: OnEvents(connect.ContactEventSource, connect.ContactEventDetailType),
+			New: consumers.ContactEvents, Timeout: 10 * time.Second},
+		"rollup":    {Trigger: Every(15 * time.Minute), New: kpijob.Rollup, Timeout: 5 * time.Minute},
+		"loadwatch": {Trigger: Every(time.Minute), New: loadjob.LoadWatch, Timeout: 30 * time.Second},
+		"campaigns": {Trigger: Every(5 * time.Minute), New: campaigns.Campaigns, Timeout: time.Minute},
 	}
 }

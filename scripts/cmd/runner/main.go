@@ -31,6 +31,7 @@ import (
 	"github.com/conduit-cx/conduit/scripts/seed"
 	"github.com/conduit-cx/conduit/shared/api"
 	"github.com/conduit-cx/conduit/shared/lambdas"
+	"github.com/conduit-cx/conduit/shared/lambdas/campaigns"
 	"github.com/conduit-cx/conduit/shared/logging"
 	"github.com/conduit-cx/conduit/shared/store"
 )
@@ -139,8 +140,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// A what-if the API starts hands its later chunks to the local
 	// campaigns function through this runner's Lambda Invoke API.
-	_ = os.Setenv(lambdas.EnvLambdaEndpoint, "http://"+invokeLn.Addr().String())
-	_ = os.Setenv(lambdas.EnvWhatIfFunction, "campaigns")
+	_ = os.Setenv(campaigns.EnvLambdaEndpoint, "http://"+invokeLn.Addr().String())
+	_ = os.Setenv(campaigns.EnvWhatIfFunction, "campaigns")
 
 	registry := lambdas.Registry()
 	handlers := map[string]lambda.Handler{}

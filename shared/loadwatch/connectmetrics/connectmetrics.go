@@ -30,6 +30,18 @@ type Client interface {
 
 var _ Client = (*connect.Client)(nil)
 
+// NewClient builds the SDK's connect client over the process's AWS
+// configuration, pointed at endpoint when one is set (scripts/localconnect).
+// It is built here, not with the other SDK clients, because the Connect API
+// is large: only the loadwatch function links it.
+func NewClient(awsCfg aws.Config, endpoint string) *connect.Client {
+	return connect.NewFromConfig(awsCfg, func(o *connect.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+}
+
 // Metric names the source asks for. Grouped by queue, OLDEST_CONTACT_AGE
 // comes in seconds.
 var currentMetrics = []types.CurrentMetric{

@@ -1,4 +1,6 @@
-package lambdas
+// Package kpijob builds the rollup function: KPI buckets recomputed from the
+// contacts in them, on a schedule or over a backfill range.
+package kpijob
 
 import (
 	"context"
@@ -27,9 +29,6 @@ const (
 	// EnvRollupMaxDays bounds the days one scheduled run recomputes
 	// (default rollup.DefaultMaxDaysPerRun).
 	EnvRollupMaxDays = "CONDUIT_ROLLUP_MAX_DAYS"
-	// EnvServiceLevelSeconds is T of service level SL(T) in seconds
-	// (default 20). Change it only with a backfill of the history to keep.
-	EnvServiceLevelSeconds = "CONDUIT_SERVICE_LEVEL_SECONDS"
 )
 
 // Rollup builds the rollup function: KPI buckets recomputed from contacts
@@ -71,9 +70,9 @@ func rollupOptions(lookup func(string) (string, bool)) (rollup.Options, error) {
 		problems = append(problems, fmt.Sprintf("%s must be a whole number of days from 1 to 31", EnvRollupMaxDays))
 	}
 	o.MaxDaysPerRun = days
-	sl, err := config.Int(lookup, EnvServiceLevelSeconds, int(kpi.DefaultServiceLevelThreshold/time.Second))
+	sl, err := config.Int(lookup, config.EnvServiceLevelSeconds, int(kpi.DefaultServiceLevelThreshold/time.Second))
 	if err != nil || sl < 1 || sl > 3600 {
-		problems = append(problems, fmt.Sprintf("%s must be a whole number of seconds from 1 to 3600", EnvServiceLevelSeconds))
+		problems = append(problems, fmt.Sprintf("%s must be a whole number of seconds from 1 to 3600", config.EnvServiceLevelSeconds))
 	}
 	o.Rules.ServiceLevelThreshold = time.Duration(sl) * time.Second
 	if len(problems) > 0 {

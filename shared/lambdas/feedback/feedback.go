@@ -1,17 +1,17 @@
-package lambdas
+// Package feedback builds the functions a contact flow calls with what the
+// customer said: outcome (to an offer) and survey (after the contact).
+package feedback
 
 import (
 	"context"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/conduit-cx/conduit/shared/api"
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/store"
-	"github.com/conduit-cx/conduit/shared/voice"
 )
 
 // Survey builds the survey function: after the conversation a contact flow
@@ -31,23 +31,29 @@ func Survey(_ context.Context, cfg config.Config, clients *awsclients.Clients) (
 	return lambda.NewHandler(h.Handle), nil
 }
 
-// voiceEvents publishes routed social posts onto the stage's decisions
-// stream, keyed by post so one post's events stay in order. The record
-// carries the EventBridge envelope (source conduit.voice, detail type
-// "Social Post Routed"), so a pipe from the stream to an event bus needs no
-// reshaping.
-func voiceEvents(cfg config.Config, clients *awsclients.Clients) api.EventPublisher {
+// DecisionEvents publishes to the stage's decisions stream, keyed by
+// contact so one contact's events stay in order: the offer function's
+// decisions and the outcome function's outcomes.
+func DecisionEvents(cfg config.Config, clients *awsclients.Clients) offer.Publisher {
 	return store.NewStreamPublisher(clients.Kinesis, store.DecisionsStream.Name(cfg.Stage),
-		func(e voice.RoutedEvent) string { return e.ID })
+		func(e offer.Event) string { return e.ContactID })
 }
 
-// The stores and publishers are what the handlers expect.
+// Outcome builds the outcome function: the flow or the agent reports what
+// the customer said to an offer.
+func Outcome(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
+	tables := store.TablesFor(cfg.Stage)
+	profileStore := store.NewProfiles(clients.Dynamo, tables)
+	h := offer.NewOutcomeHandler(offer.OutcomeDeps{
+		Store:     store.NewDecisions(clients.Dynamo, tables),
+		Profiles:  profileStore,
+		Publisher: DecisionEvents(cfg, clients),
+	})
+	return lambda.NewHandler(h.Handle), nil
+}
+
+// The stores are what the handlers expect.
 var (
-	_ api.SocialStore      = (*store.Social)(nil)
-	_ api.Eraser           = (*store.Social)(nil)
-	_ api.EventPublisher   = (*store.StreamPublisher[voice.RoutedEvent])(nil)
-	_ api.ProfileMutator   = (*store.Profiles)(nil)
-	_ api.SurveyRecorder   = (*offer.SurveyRecorder)(nil)
 	_ offer.SurveyStore    = (*store.Surveys)(nil)
 	_ offer.SurveyProfiles = (*store.Profiles)(nil)
 )

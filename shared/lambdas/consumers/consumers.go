@@ -1,10 +1,11 @@
-package lambdas
+// Package consumers builds the contact-center consumers: the ctr and speech
+// functions (Kinesis) and the contactevents function (EventBridge).
+package consumers
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -27,15 +28,6 @@ const (
 	// EnvSentimentWindow is how many of a participant's latest turns make
 	// their current sentiment (default contacts.DefaultSentimentWindow).
 	EnvSentimentWindow = "CONDUIT_SENTIMENT_WINDOW"
-)
-
-// Triggers of the contact-center consumers. Contact records are batched
-// for a second; Contact Lens segments go at once, so a second offer call on
-// the same contact already sees what was said.
-var (
-	ctrTrigger           = OnStream(store.ContactRecordsStream, 100, time.Second, 10)
-	speechTrigger        = OnStream(store.ContactLensStream, 100, 0, 10)
-	contactEventsTrigger = OnEvents(connect.ContactEventSource, connect.ContactEventDetailType)
 )
 
 // Largest records the consumers take; anything bigger is skipped as
@@ -61,7 +53,7 @@ func CTR(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 	p := stream.New[*connect.ContactRecord](h, stream.Config{
 		Name: "ctr", MaxRecordBytes: maxContactRecordBytes, Concurrency: conc,
 		Idempotency: store.NewIdempotency(clients.Dynamo, tables, 0),
-		Metrics:     stream.EMF(metricsWriter()),
+		Metrics:     stream.EMF(metrics.New(os.Stdout, metrics.Namespace)),
 	})
 	return lambda.NewHandler(p.Handle), nil
 }
@@ -94,7 +86,7 @@ func Speech(_ context.Context, cfg config.Config, clients *awsclients.Clients) (
 	p := stream.New[*connect.LensEvent](h, stream.Config{
 		Name: "speech", MaxRecordBytes: maxLensEventBytes, Concurrency: conc,
 		Idempotency: store.NewIdempotency(clients.Dynamo, tables, 0),
-		Metrics:     stream.EMF(metricsWriter()),
+		Metrics:     stream.EMF(metrics.New(os.Stdout, metrics.Namespace)),
 	})
 	return lambda.NewHandler(p.Handle), nil
 }
@@ -106,11 +98,7 @@ func ContactEvents(_ context.Context, cfg config.Config, clients *awsclients.Cli
 	h := &ingest.ContactEvents{
 		Contacts:    store.NewContacts(clients.Dynamo, tables),
 		Idempotency: store.NewIdempotency(clients.Dynamo, tables, 0),
-		Metrics:     stream.EMF(metricsWriter()),
+		Metrics:     stream.EMF(metrics.New(os.Stdout, metrics.Namespace)),
 	}
 	return lambda.NewHandler(h.Handle), nil
 }
-
-// metricsWriter writes the consumer's EMF lines to stdout, where
-// CloudWatch Logs picks them up.
-func metricsWriter() *metrics.Writer { return metrics.New(os.Stdout, metrics.Namespace) }

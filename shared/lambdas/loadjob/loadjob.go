@@ -1,4 +1,6 @@
-package lambdas
+// Package loadjob builds the loadwatch function: every minute, queue load
+// states from Amazon Connect and the contact events, and load gates.
+package loadjob
 
 import (
 	"context"
@@ -12,19 +14,17 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/conduit-cx/conduit/shared/awsclients"
-	"github.com/conduit-cx/conduit/shared/campaignjob"
-	"github.com/conduit-cx/conduit/shared/campaignjob/invoke"
 	"github.com/conduit-cx/conduit/shared/config"
-	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/kpi"
 	"github.com/conduit-cx/conduit/shared/load"
 	"github.com/conduit-cx/conduit/shared/loadwatch"
 	"github.com/conduit-cx/conduit/shared/loadwatch/connectmetrics"
+	"github.com/conduit-cx/conduit/shared/metrics"
 	"github.com/conduit-cx/conduit/shared/store"
 )
 
-// Settings of the load watcher and the campaigns function, beyond
-// config.Config. Durations are Go durations (90s, 5m).
+// Settings of the load watcher, beyond config.Config. Durations are Go
+// durations (90s, 5m).
 const (
 	// EnvLoadStaleAfter is the age past which a queue's load state is
 	// stale and never releases a hold (default 3m).
@@ -36,20 +36,10 @@ const (
 	// this long (default 10m).
 	EnvLoadMinHold = "CONDUIT_LOAD_MIN_HOLD"
 	// EnvServiceWindow is how far back the recent ASA and service level
-	// look (default 15m). T of SL(T) is the KPIs' own, EnvServiceLevelSeconds,
-	// so the load gate and the reports mean the same service level.
+	// look (default 15m). T of SL(T) is the KPIs' own,
+	// config.EnvServiceLevelSeconds, so the load gate and the reports mean
+	// the same service level.
 	EnvServiceWindow = "CONDUIT_SERVICE_WINDOW"
-	// EnvLambdaEndpoint overrides the Lambda API endpoint (the local
-	// runner's invoke API); EnvWhatIfFunction names the function that runs
-	// what-if chunks (default conduit-<stage>-campaigns).
-	EnvLambdaEndpoint = "CONDUIT_LAMBDA_ENDPOINT"
-	EnvWhatIfFunction = "CONDUIT_WHATIF_FUNCTION"
-)
-
-// Schedules of the load jobs.
-var (
-	loadwatchTrigger = Every(time.Minute)
-	campaignsTrigger = Every(5 * time.Minute)
 )
 
 // loadSettings reads the load watcher's settings from the environment.
@@ -74,9 +64,9 @@ func loadSettings(cfg config.Config, lookup func(string) (string, bool)) (loadwa
 		}
 		*d.dst = parsed
 	}
-	sl, err := config.Int(lookup, EnvServiceLevelSeconds, int(kpi.DefaultServiceLevelThreshold/time.Second))
+	sl, err := config.Int(lookup, config.EnvServiceLevelSeconds, int(kpi.DefaultServiceLevelThreshold/time.Second))
 	if err != nil || sl < 1 || sl > 3600 {
-		problems = append(problems, fmt.Errorf("%s must be a whole number of seconds from 1 to 3600", EnvServiceLevelSeconds))
+		problems = append(problems, fmt.Errorf("%s must be a whole number of seconds from 1 to 3600", config.EnvServiceLevelSeconds))
 	}
 	s.ServiceThreshold = time.Duration(sl) * time.Second
 	if err := s.Thresholds.Validate(); err != nil {
@@ -99,56 +89,14 @@ func LoadWatch(_ context.Context, cfg config.Config, clients *awsclients.Clients
 	}
 	tables := store.TablesFor(cfg.Stage)
 	job := &loadwatch.Job{
-		Metrics:   connectmetrics.New(clients.Connect(cfg), cfg.ConnectInstanceID, cfg.ConnectQueueIDs, nil),
+		Metrics:   connectmetrics.New(connectmetrics.NewClient(clients.AWS, cfg.ConnectEndpoint), cfg.ConnectInstanceID, cfg.ConnectQueueIDs, nil),
 		Counters:  store.NewContacts(clients.Dynamo, tables),
 		Service:   store.NewQueueService(clients.Dynamo, tables),
 		Board:     store.NewLoadBoard(clients.Dynamo, tables),
 		Campaigns: store.NewCatalog(clients.Dynamo, tables),
 		Settings:  settings,
 		Log:       slog.Default(),
-		EMF:       metricsWriter(),
+		EMF:       metrics.New(os.Stdout, metrics.Namespace),
 	}
 	return lambda.NewHandler(job.Handle), nil
-}
-
-// Campaigns builds the campaigns function: the campaign lifecycle every
-// five minutes, and what-if chunks handed over by the API.
-func Campaigns(ctx context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
-	tables := store.TablesFor(cfg.Stage)
-	catalogStore := store.NewCatalog(clients.Dynamo, tables)
-	h := &campaignjob.Handler{
-		Lifecycle: &campaignjob.Lifecycle{
-			Campaigns: catalogStore,
-			Board:     store.NewLoadBoard(clients.Dynamo, tables),
-			Log:       slog.Default(),
-			EMF:       metricsWriter(),
-		},
-		WhatIf: whatIf(cfg, clients),
-	}
-	return lambda.NewHandler(h.Handle), nil
-}
-
-// whatIf is the what-if runner of the api and campaigns functions. Later
-// chunks go to the campaigns function by an asynchronous invocation.
-func whatIf(cfg config.Config, clients *awsclients.Clients) *campaignjob.WhatIf {
-	tables := store.TablesFor(cfg.Stage)
-	profileStore := store.NewProfiles(clients.Dynamo, tables)
-	decisions := store.NewDecisions(clients.Dynamo, tables)
-	fn := strings.TrimSpace(os.Getenv(EnvWhatIfFunction))
-	if fn == "" {
-		fn = fmt.Sprintf("conduit-%s-campaigns", cfg.Stage)
-	}
-	return &campaignjob.WhatIf{
-		Catalog:    store.NewCatalog(clients.Dynamo, tables),
-		Profiles:   profileStore,
-		Propensity: decisions,
-		Caps:       decisions,
-		Jobs:       store.NewWhatIfJobs(clients.Dynamo, tables),
-		Starter: &invoke.Lambda{
-			Endpoint: strings.TrimSpace(os.Getenv(EnvLambdaEndpoint)), Region: cfg.Region, Function: fn,
-			Credentials: clients.AWS.Credentials,
-		},
-		Policy: decide.DefaultPolicy(),
-		Log:    slog.Default(),
-	}
 }

@@ -1,4 +1,4 @@
-package lambdas
+package kpijob
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conduit-cx/conduit/shared/config"
 	"github.com/conduit-cx/conduit/shared/rollup"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
@@ -16,12 +17,12 @@ func TestRollupOptionsFromEnvironment(t *testing.T) {
 	env := func(m map[string]string) func(string) (string, bool) {
 		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 	}
-	o, err := rollupOptions(env(map[string]string{EnvRollupLateWindow: "90m", EnvRollupMaxDays: "3", EnvServiceLevelSeconds: "30"}))
+	o, err := rollupOptions(env(map[string]string{EnvRollupLateWindow: "90m", EnvRollupMaxDays: "3", config.EnvServiceLevelSeconds: "30"}))
 	if err != nil || o.LateWindow != 90*time.Minute || o.MaxDaysPerRun != 3 || o.Rules.ServiceLevelThreshold != 30*time.Second {
 		t.Errorf("options %+v %v", o, err)
 	}
-	_, err = rollupOptions(env(map[string]string{EnvRollupLateWindow: "forever", EnvRollupLookBack: "1s", EnvRollupMaxDays: "0", EnvServiceLevelSeconds: "x"}))
-	for _, name := range []string{EnvRollupLateWindow, EnvRollupLookBack, EnvRollupMaxDays, EnvServiceLevelSeconds} {
+	_, err = rollupOptions(env(map[string]string{EnvRollupLateWindow: "forever", EnvRollupLookBack: "1s", EnvRollupMaxDays: "0", config.EnvServiceLevelSeconds: "x"}))
+	for _, name := range []string{EnvRollupLateWindow, EnvRollupLookBack, EnvRollupMaxDays, config.EnvServiceLevelSeconds} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("error %v does not name %s", err, name)
 		}
@@ -37,7 +38,7 @@ func TestRollupAnswersTheSampleEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, err := os.ReadFile("../../events/rollup/scheduled.json")
+	payload, err := os.ReadFile("../../../events/rollup/scheduled.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,6 @@
-package lambdas
+// Package httpapi builds the api function: the marketer and analyst HTTP
+// API behind API Gateway.
+package httpapi
 
 import (
 	"context"
@@ -11,8 +13,10 @@ import (
 	"github.com/conduit-cx/conduit/shared/config"
 	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
+	"github.com/conduit-cx/conduit/shared/lambdas/campaigns"
 	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/voice"
 )
 
 // API builds the api function: the marketer and analyst HTTP API behind
@@ -42,7 +46,7 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 		// Load-aware marketing: the wallboard, and what-ifs whose later
 		// chunks run in the campaigns function.
 		Load:   loadBoard,
-		WhatIf: whatIf(cfg, clients),
+		WhatIf: campaigns.WhatIf(cfg, clients),
 
 		// Voice of the customer: social posts, routed onto the decisions
 		// stream as social_post_routed events, and survey answers.
@@ -53,3 +57,22 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 	})
 	return algnhsa.New(srv, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2}), nil
 }
+
+// voiceEvents publishes routed social posts onto the stage's decisions
+// stream, keyed by post so one post's events stay in order. The record
+// carries the EventBridge envelope (source conduit.voice, detail type
+// "Social Post Routed"), so a pipe from the stream to an event bus needs no
+// reshaping.
+func voiceEvents(cfg config.Config, clients *awsclients.Clients) api.EventPublisher {
+	return store.NewStreamPublisher(clients.Kinesis, store.DecisionsStream.Name(cfg.Stage),
+		func(e voice.RoutedEvent) string { return e.ID })
+}
+
+// The stores and publishers are what the handlers expect.
+var (
+	_ api.SocialStore    = (*store.Social)(nil)
+	_ api.Eraser         = (*store.Social)(nil)
+	_ api.EventPublisher = (*store.StreamPublisher[voice.RoutedEvent])(nil)
+	_ api.ProfileMutator = (*store.Profiles)(nil)
+	_ api.SurveyRecorder = (*offer.SurveyRecorder)(nil)
+)

@@ -1,4 +1,6 @@
-package lambdas
+// Package decisions builds the offer function: a contact flow asks for the
+// next best offer for the live contact.
+package decisions
 
 import (
 	"context"
@@ -11,16 +13,11 @@ import (
 	"github.com/conduit-cx/conduit/shared/config"
 	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
+	"github.com/conduit-cx/conduit/shared/lambdas/feedback"
 	"github.com/conduit-cx/conduit/shared/metrics"
 	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/store"
 )
-
-// decisionEvents publishes to the stage's decisions stream.
-func decisionEvents(cfg config.Config, clients *awsclients.Clients) offer.Publisher {
-	return store.NewStreamPublisher(clients.Kinesis, store.DecisionsStream.Name(cfg.Stage),
-		func(e offer.Event) string { return e.ContactID })
-}
 
 // Offer builds the offer function: a contact flow asks for the next best
 // offer for the live contact.
@@ -38,24 +35,11 @@ func Offer(ctx context.Context, cfg config.Config, clients *awsclients.Clients) 
 		Store:      decisions,
 		Referencer: catalogStore,
 		Catalog:    cache,
-		Publisher:  decisionEvents(cfg, clients),
+		Publisher:  feedback.DecisionEvents(cfg, clients),
 		Hasher:     identity.NewHasher(cfg.IdentityKey),
 		Policy:     decide.DefaultPolicy(),
 		Deadline:   cfg.DecisionDeadline,
 		Metrics:    metrics.New(os.Stdout, metrics.Namespace),
-	})
-	return lambda.NewHandler(h.Handle), nil
-}
-
-// Outcome builds the outcome function: the flow or the agent reports what
-// the customer said to an offer.
-func Outcome(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
-	tables := store.TablesFor(cfg.Stage)
-	profileStore := store.NewProfiles(clients.Dynamo, tables)
-	h := offer.NewOutcomeHandler(offer.OutcomeDeps{
-		Store:     store.NewDecisions(clients.Dynamo, tables),
-		Profiles:  profileStore,
-		Publisher: decisionEvents(cfg, clients),
 	})
 	return lambda.NewHandler(h.Handle), nil
 }
