@@ -9,6 +9,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/apperr"
 	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/profiles"
+	"github.com/conduit-cx/conduit/shared/rules"
 	"github.com/conduit-cx/conduit/shared/store"
 )
 
@@ -226,7 +227,7 @@ func SeedCatalog(ctx context.Context, cat *store.Catalog, now time.Time) error {
 	moves := map[string][]catalog.CampaignStatus{"fibre-upgrade": {ready, live}, "home-move": {ready, live}, "family-plan": {ready}}
 	for _, c := range campaigns {
 		c.Normalize()
-		if err := c.Validate(); err != nil {
+		if err := c.Validate(rules.Check); err != nil {
 			return fmt.Errorf("demo campaign %s: %w", c.ID, err)
 		}
 		c.Status = catalog.CampaignPlanned
@@ -251,7 +252,7 @@ func SeedCatalog(ctx context.Context, cat *store.Catalog, now time.Time) error {
 	}
 	for _, o := range DemoOffers(now) {
 		o.Normalize()
-		if err := o.Validate(); err != nil {
+		if err := o.Validate(rules.Check); err != nil {
 			return fmt.Errorf("demo offer %s: %w", o.ID, err)
 		}
 		o.Status = catalog.OfferDraft

@@ -6,6 +6,7 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/apperr"
 	"github.com/conduit-cx/conduit/shared/catalog"
+	"github.com/conduit-cx/conduit/shared/rules"
 )
 
 // campaignInput is the body of POST and PUT /v1/campaigns.
@@ -32,7 +33,7 @@ func (s *Server) createCampaign() http.Handler {
 		var problems apperr.Problems
 		in.ID, problems = newItemID(in.ID, in.Version, catalog.KindCampaign)
 		in.CampaignSpec.Normalize()
-		if err := in.CampaignSpec.Validate(); err != nil {
+		if err := in.CampaignSpec.Validate(rules.Check); err != nil {
 			ps, _ := apperr.AsProblems(err)
 			problems = append(problems, ps...)
 		}
@@ -85,7 +86,7 @@ func (s *Server) updateCampaign() http.Handler {
 			version, err := putVersion(r, in.Version, in.ID, id, catalog.KindCampaign, "a campaign's")
 			if err == nil {
 				in.CampaignSpec.Normalize()
-				err = in.CampaignSpec.Validate()
+				err = in.CampaignSpec.Validate(rules.Check)
 			}
 			return version, err
 		},

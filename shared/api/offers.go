@@ -150,7 +150,7 @@ func (s *Server) campaignMustExist(ctx context.Context, id string) error {
 // campaign exists.
 func (s *Server) checkOffer(ctx context.Context, spec *catalog.OfferSpec) error {
 	spec.Normalize()
-	if err := spec.Validate(); err != nil {
+	if err := spec.Validate(rules.Check); err != nil {
 		return err
 	}
 	return s.campaignMustExist(ctx, spec.CampaignID)

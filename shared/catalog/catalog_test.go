@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/conduit-cx/conduit/shared/apperr"
+	"github.com/conduit-cx/conduit/shared/rules"
 )
 
 var now = time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
@@ -53,7 +54,7 @@ func problemFields(t *testing.T, err error) map[string]string {
 }
 
 func TestOfferValidate(t *testing.T) {
-	if err := validOffer().Validate(); err != nil {
+	if err := validOffer().Validate(rules.Check); err != nil {
 		t.Fatalf("valid offer refused: %v", err)
 	}
 	cases := []struct {
@@ -91,7 +92,7 @@ func TestOfferValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := validOffer()
 			tc.change(&s)
-			got := problemFields(t, s.Validate())
+			got := problemFields(t, s.Validate(rules.Check))
 			if !strings.Contains(got[tc.field], tc.says) {
 				t.Fatalf("problems = %v; want %s saying %q", got, tc.field, tc.says)
 			}
@@ -100,7 +101,7 @@ func TestOfferValidate(t *testing.T) {
 }
 
 func TestCampaignValidate(t *testing.T) {
-	if err := validCampaign().Validate(); err != nil {
+	if err := validCampaign().Validate(rules.Check); err != nil {
 		t.Fatalf("valid campaign refused: %v", err)
 	}
 	cases := []struct {
@@ -124,7 +125,7 @@ func TestCampaignValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := validCampaign()
 			tc.change(&s)
-			got := problemFields(t, s.Validate())
+			got := problemFields(t, s.Validate(rules.Check))
 			if !strings.Contains(got[tc.field], tc.says) {
 				t.Fatalf("problems = %v; want %s saying %q", got, tc.field, tc.says)
 			}

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/conduit-cx/conduit/shared/apperr"
-	"github.com/conduit-cx/conduit/shared/rules"
 )
 
 var (
@@ -37,6 +36,13 @@ const (
 
 // WhyItFitsPlaceholders are the facts a why-it-fits template may name.
 var WhyItFitsPlaceholders = []string{"intent", "lifeEvent", "valueTier", "tenureMonths", "product", "segment", "campaign", "offer"}
+
+// RuleChecker compiles a rule a marketer wrote and reports each compile
+// issue as a problem of field; callers pass rules.Check, the one compiler
+// of rules. It comes in as a value rather than an import so that the
+// functions that only read the catalog (loadwatch, outcome, survey, the
+// consumers) do not link the rule compiler.
+type RuleChecker func(field, source string) error
 
 // ValidID reports whether id may name an offer or a campaign.
 func ValidID(id string) bool { return idPattern.MatchString(id) }
@@ -70,8 +76,9 @@ func (s *OfferSpec) Normalize() {
 }
 
 // Validate reports every problem of the offer at once, each with its
-// field (JSON path) and what is wrong. The eligibility rule is compiled.
-func (s OfferSpec) Validate() error {
+// field (JSON path) and what is wrong. The eligibility rule is compiled by
+// check.
+func (s OfferSpec) Validate(check RuleChecker) error {
 	var p apperr.Problems
 	checkName(&p, "name", s.Name)
 	if s.CampaignID == "" {
@@ -105,7 +112,7 @@ func (s OfferSpec) Validate() error {
 	}
 	checkNumber(&p, "businessLever", s.BusinessLever, 0, MaxBusinessLever)
 	checkNumber(&p, "priorityWeight", s.PriorityWeight, 0, MaxPriorityWeight)
-	checkRule(&p, "eligibility", s.Eligibility)
+	checkRule(&p, check, "eligibility", s.Eligibility)
 	checkTags(&p, "intents", s.Intents)
 	checkTags(&p, "lifeEvents", s.LifeEvents)
 	if s.Caps.Global < 0 {
@@ -205,8 +212,8 @@ func (s *CampaignSpec) Normalize() {
 }
 
 // Validate reports every problem of the campaign at once. The audience
-// rule is compiled.
-func (s CampaignSpec) Validate() error {
+// rule is compiled by check.
+func (s CampaignSpec) Validate(check RuleChecker) error {
 	var p apperr.Problems
 	checkName(&p, "name", s.Name)
 	checkText(&p, "goal", s.Goal, MaxGoalChars)
@@ -219,7 +226,7 @@ func (s CampaignSpec) Validate() error {
 	} else if !s.LaunchAt.IsZero() && !s.EndAt.After(s.LaunchAt) {
 		p.Add("endAt", "must be after launchAt")
 	}
-	checkRule(&p, "audience", s.Audience)
+	checkRule(&p, check, "audience", s.Audience)
 	if !(s.HoldoutShare >= 0 && s.HoldoutShare <= MaxHoldoutShare) {
 		p.Add("holdoutShare", "must be from 0 to %v (0 %% to 50 %% of the audience), not %v", MaxHoldoutShare, s.HoldoutShare)
 	}
@@ -282,8 +289,8 @@ func checkTags(p *apperr.Problems, field string, tags []string) {
 }
 
 // checkRule compiles a rule and adds each compile issue as a problem.
-func checkRule(p *apperr.Problems, field, source string) {
-	err := rules.Check(field, source)
+func checkRule(p *apperr.Problems, check RuleChecker, field, source string) {
+	err := check(field, source)
 	if err == nil {
 		return
 	}
