@@ -175,7 +175,7 @@ type ProfileScanner interface {
 
 // Propensities reads learned outcome counts (store.Decisions).
 type Propensities interface {
-	LoadPropensities(ctx context.Context, offerIDs []string) (map[string]decide.Counts, error)
+	LoadPropensities(ctx context.Context, offerIDs []string) (map[string]catalog.OfferCounts, error)
 }
 
 // CapCounter reads an offer's global cap use (store.Decisions).
@@ -445,7 +445,7 @@ type evaluator struct {
 	contact    WhatIfContact
 	audience   *rules.Rule
 	audErr     error
-	propensity map[string]decide.Counts
+	propensity map[string]catalog.OfferCounts
 	exhausted  map[string]bool
 	capUsed    map[string]int64
 }

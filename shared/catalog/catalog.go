@@ -337,3 +337,12 @@ func AllCampaigns(ctx context.Context, s CampaignLister, statuses ...CampaignSta
 	slices.SortFunc(out, func(a, b Campaign) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
+
+// OfferCounts are an offer's outcomes so far: how often it was shown and
+// how often accepted. They are learned from outcomes and feed its
+// propensity in the decision engine; they are defined here, with the offer,
+// so the store that keeps them needs no part of the engine.
+type OfferCounts struct {
+	Shown    int64 `json:"shown"`
+	Accepted int64 `json:"accepted"`
+}

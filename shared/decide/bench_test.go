@@ -98,9 +98,9 @@ func benchInput(snap *Snapshot) Input {
 	c := Contact{ContactID: "6b1f0e1c-2d2b-4a8e-9f3c-7c0d5a1e2b3f", Channel: "VOICE", Queue: "billing", Intent: "high_bill", Language: "en-US", Sentiment: "NEUTRAL"}
 	in := input(p, c)
 	in.Held = map[string]string{"cmp-03": "Billing queue: service level 0.62 is below 0.80"}
-	in.Propensity = make(map[string]Counts, snap.Offers())
+	in.Propensity = make(map[string]catalog.OfferCounts, snap.Offers())
 	for i := range snap.Offers() {
-		in.Propensity[fmt.Sprintf("off-%04d", i)] = Counts{Shown: int64(50 + i%400), Accepted: int64(i % 40)}
+		in.Propensity[fmt.Sprintf("off-%04d", i)] = catalog.OfferCounts{Shown: int64(50 + i%400), Accepted: int64(i % 40)}
 	}
 	return in
 }

@@ -28,7 +28,7 @@ type Input struct {
 	Held map[string]string `json:"held,omitempty"`
 	// Propensity is each offer's outcome counts, by offer id; an offer
 	// missing here is new and scored by the prior.
-	Propensity map[string]Counts `json:"propensity,omitempty"`
+	Propensity map[string]catalog.OfferCounts `json:"propensity,omitempty"`
 	// Exhausted are offers whose global cap is known to be used up, by
 	// offer id.
 	Exhausted map[string]bool `json:"exhausted,omitempty"`

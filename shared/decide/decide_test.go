@@ -339,7 +339,7 @@ func checkCamelCase(t *testing.T, path string, v any) {
 
 func TestDecideIsDeterministic(t *testing.T) {
 	in := input(customer(), voiceCall())
-	in.Propensity = map[string]Counts{"o-a": {Shown: 100, Accepted: 5}, "o-b": {Shown: 100, Accepted: 30}}
+	in.Propensity = map[string]catalog.OfferCounts{"o-a": {Shown: 100, Accepted: 5}, "o-b": {Shown: 100, Accepted: 30}}
 	first, _ := json.Marshal(Decide(in, threeOffers(), Policy{}))
 	for range 20 {
 		again, _ := json.Marshal(Decide(in, threeOffers(), Policy{}))

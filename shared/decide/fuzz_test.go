@@ -137,7 +137,7 @@ func fuzzCase(data []byte) (Input, *Snapshot, Policy) {
 	if s.bool() {
 		in.Exhausted = map[string]bool{"o-" + strconv.Itoa(int(s.byte()%5)): true}
 	}
-	in.Propensity = map[string]Counts{"o-1": {Shown: int64(s.byte()) - 10, Accepted: int64(s.byte()) - 10}}
+	in.Propensity = map[string]catalog.OfferCounts{"o-1": {Shown: int64(s.byte()) - 10, Accepted: int64(s.byte()) - 10}}
 	pol := Policy{
 		MaxOffersPerWindow: int(s.byte()%5) - 1, FrequencyWindowDays: int(s.byte()%60) - 1, RequireOptIn: s.byte() == 7,
 		IntentBoost: s.float(), LifeEventBoost: s.float(), PriorAcceptance: s.float(), PriorStrength: s.float(),

@@ -14,14 +14,14 @@ func TestPropensity(t *testing.T) {
 	pol := DefaultPolicy()
 	cases := []struct {
 		name   string
-		counts Counts
+		counts catalog.OfferCounts
 		want   float64
 	}{
-		{"a new offer starts at the prior", Counts{}, 0.1},
-		{"a few outcomes barely move it", Counts{Shown: 2, Accepted: 2}, (2 + 2.0) / (2 + 20.0)},
-		{"many outcomes outweigh the prior", Counts{Shown: 10000, Accepted: 3000}, (3000 + 2.0) / (10000 + 20.0)},
-		{"accepted above shown is clamped", Counts{Shown: 10, Accepted: 50}, (10 + 2.0) / (10 + 20.0)},
-		{"negative counts are treated as none", Counts{Shown: -5, Accepted: -1}, 0.1},
+		{"a new offer starts at the prior", catalog.OfferCounts{}, 0.1},
+		{"a few outcomes barely move it", catalog.OfferCounts{Shown: 2, Accepted: 2}, (2 + 2.0) / (2 + 20.0)},
+		{"many outcomes outweigh the prior", catalog.OfferCounts{Shown: 10000, Accepted: 3000}, (3000 + 2.0) / (10000 + 20.0)},
+		{"accepted above shown is clamped", catalog.OfferCounts{Shown: 10, Accepted: 50}, (10 + 2.0) / (10 + 20.0)},
+		{"negative counts are treated as none", catalog.OfferCounts{Shown: -5, Accepted: -1}, 0.1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -31,8 +31,8 @@ func TestPropensity(t *testing.T) {
 		})
 	}
 	t.Run("a stronger prior moves slower", func(t *testing.T) {
-		weak := Policy{PriorAcceptance: 0.2, PriorStrength: 2}.Propensity(Counts{Shown: 10})
-		strong := Policy{PriorAcceptance: 0.2, PriorStrength: 200}.Propensity(Counts{Shown: 10})
+		weak := Policy{PriorAcceptance: 0.2, PriorStrength: 2}.Propensity(catalog.OfferCounts{Shown: 10})
+		strong := Policy{PriorAcceptance: 0.2, PriorStrength: 200}.Propensity(catalog.OfferCounts{Shown: 10})
 		if !(weak < strong) || math.Abs(strong-0.2) > 0.02 {
 			t.Fatalf("weak %v strong %v", weak, strong)
 		}
@@ -54,7 +54,7 @@ func TestArbitrationOrder(t *testing.T) {
 		offers     []catalog.Offer
 		profile    *profiles.Profile
 		intent     string
-		propensity map[string]Counts
+		propensity map[string]catalog.OfferCounts
 		want       []string
 	}{
 		{"higher value wins at equal propensity",
@@ -62,7 +62,7 @@ func TestArbitrationOrder(t *testing.T) {
 			customer(), "", nil, []string{"o-b", "o-a"}},
 		{"learned propensity beats value",
 			[]catalog.Offer{offer("o-a", "c-1", withValue("10")), offer("o-b", "c-1", withValue("25"))},
-			customer(), "", map[string]Counts{"o-a": {Shown: 1000, Accepted: 400}, "o-b": {Shown: 1000, Accepted: 20}}, []string{"o-a", "o-b"}},
+			customer(), "", map[string]catalog.OfferCounts{"o-a": {Shown: 1000, Accepted: 400}, "o-b": {Shown: 1000, Accepted: 20}}, []string{"o-a", "o-b"}},
 		{"the contact's intent raises its offer",
 			[]catalog.Offer{offer("o-a", "c-1", withValue("15")), offer("o-b", "c-1", withValue("10"), withIntents("high_bill"))},
 			customer(), "High_Bill", nil, []string{"o-b", "o-a"}},
@@ -88,7 +88,7 @@ func TestArbitrationOrder(t *testing.T) {
 			customer(), "", nil, []string{"o-a", "o-b", "o-c"}},
 		{"equal priority ranks the better-proven offer first",
 			[]catalog.Offer{offer("o-a", "c-1", withValue("20")), offer("o-b", "c-1", withValue("10"))},
-			customer(), "", map[string]Counts{"o-a": {Shown: 80, Accepted: 8}, "o-b": {Shown: 80, Accepted: 38}}, []string{"o-b", "o-a"}},
+			customer(), "", map[string]catalog.OfferCounts{"o-a": {Shown: 80, Accepted: 8}, "o-b": {Shown: 80, Accepted: 38}}, []string{"o-b", "o-a"}},
 		{"anonymous callers rank by intent",
 			[]catalog.Offer{offer("o-a", "c-1", withValue("15")), offer("o-b", "c-1", withValue("10"), withIntents("new_account"), withLifeEvents("move"))},
 			nil, "new_account", nil, []string{"o-b", "o-a"}},
@@ -133,7 +133,7 @@ func TestScoreComponents(t *testing.T) {
 	c.Intent = "move"
 	p := customer(func(p *profiles.Profile) { p.LifeEvents = []profiles.LifeEvent{{Kind: "move", At: now.Add(-day)}} })
 	in := input(p, c)
-	in.Propensity = map[string]Counts{"o-1": {Shown: 30, Accepted: 8}}
+	in.Propensity = map[string]catalog.OfferCounts{"o-1": {Shown: 30, Accepted: 8}}
 	snap := oneOffer(withValue("19.99"), withIntents("move"), withLifeEvents("move"), func(o *catalog.Offer) { o.BusinessLever, o.PriorityWeight = 1.2, 3 })
 	d := Decide(in, snap, Policy{})
 	s := d.Explain().Offers[0].Score

@@ -4,15 +4,9 @@ import (
 	"math"
 	"time"
 
+	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/profiles"
 )
-
-// Counts are an offer's outcomes so far: how often it was shown and how
-// often accepted. They are learned from outcomes and feed its propensity.
-type Counts struct {
-	Shown    int64 `json:"shown"`
-	Accepted int64 `json:"accepted"`
-}
 
 // Propensity is the offer's smoothed acceptance rate, the mean of a Beta
 // prior updated by its outcomes:
@@ -23,12 +17,12 @@ type Counts struct {
 // A new offer starts at PriorAcceptance; after about PriorStrength showings
 // its own rate weighs as much as the prior. Negative or inconsistent counts
 // are clamped (accepted never above shown).
-func (p Policy) Propensity(c Counts) float64 {
+func (p Policy) Propensity(c catalog.OfferCounts) float64 {
 	p = p.withDefaults()
 	return propensity(c, &p)
 }
 
-func propensity(c Counts, p *Policy) float64 {
+func propensity(c catalog.OfferCounts, p *Policy) float64 {
 	shown := max(c.Shown, 0)
 	accepted := min(max(c.Accepted, 0), shown)
 	return (float64(accepted) + p.PriorAcceptance*p.PriorStrength) / (float64(shown) + p.PriorStrength)
@@ -73,7 +67,7 @@ type scored struct {
 	accepted   int64
 }
 
-func score(o *preparedOffer, intent string, p *profiles.Profile, counts Counts, now time.Time, pol *Policy) scored {
+func score(o *preparedOffer, intent string, p *profiles.Profile, counts catalog.OfferCounts, now time.Time, pol *Policy) scored {
 	s := scored{
 		life:       -1,
 		propensity: propensity(counts, pol),

@@ -18,7 +18,7 @@ type CatalogSource interface {
 
 // PropensitySource reads the learned outcome counts of offers.
 type PropensitySource interface {
-	LoadPropensities(ctx context.Context, offerIDs []string) (map[string]decide.Counts, error)
+	LoadPropensities(ctx context.Context, offerIDs []string) (map[string]catalog.OfferCounts, error)
 }
 
 // LoadSource tells which campaigns the load gate holds on each queue,
@@ -31,7 +31,7 @@ type LoadSource interface {
 // the propensities and the load holds.
 type View struct {
 	Snapshot   *decide.Snapshot
-	Propensity map[string]decide.Counts
+	Propensity map[string]catalog.OfferCounts
 	// held is queue → campaign → reason; the key "" holds on every queue.
 	held     map[string]map[string]string
 	LoadedAt time.Time

@@ -14,8 +14,8 @@ import (
 	"github.com/guregu/dynamo/v2/dynamodbiface"
 
 	"github.com/conduit-cx/conduit/shared/apperr"
+	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/contacts"
-	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/profiles"
 )
@@ -346,8 +346,8 @@ func (s *Decisions) add(ctx context.Context, offerID, field string, n int64) err
 
 // LoadPropensities reads the counters of the given offers, 100 per
 // BatchGetItem; offers never shown are absent from the answer.
-func (s *Decisions) LoadPropensities(ctx context.Context, offerIDs []string) (map[string]decide.Counts, error) {
-	out := make(map[string]decide.Counts, len(offerIDs))
+func (s *Decisions) LoadPropensities(ctx context.Context, offerIDs []string) (map[string]catalog.OfferCounts, error) {
+	out := make(map[string]catalog.OfferCounts, len(offerIDs))
 	keys := make([]map[string]types.AttributeValue, 0, len(offerIDs))
 	seen := make(map[string]bool, len(offerIDs))
 	for _, id := range offerIDs {
@@ -360,7 +360,7 @@ func (s *Decisions) LoadPropensities(ctx context.Context, offerIDs []string) (ma
 		func(item map[string]types.AttributeValue) error {
 			pk, _ := item["pk"].(*types.AttributeValueMemberS)
 			if pk != nil && len(pk.Value) > len(propensityPrefix) {
-				out[pk.Value[len(propensityPrefix):]] = decide.Counts{
+				out[pk.Value[len(propensityPrefix):]] = catalog.OfferCounts{
 					Shown: numberAttr(item, "shown"), Accepted: numberAttr(item, "accepted"),
 				}
 			}
