@@ -22,7 +22,9 @@ import (
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/rules"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
+	"github.com/conduit-cx/conduit/shared/store/whatifstore"
 )
 
 // TestWhatIfOverTheDemoBase runs a what-if of every demo campaign over
@@ -42,12 +44,12 @@ func TestWhatIfOverTheDemoBase(t *testing.T) {
 	if err != nil || len(stored) != seed.DemoProfiles {
 		t.Fatalf("%d stored profiles: %v", len(stored), err)
 	}
-	catalogStore := store.NewCatalog(env.Clients.Dynamo, env.Tables)
+	catalogStore := catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables)
 	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
 	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	w := &campaignjob.WhatIf{
 		Catalog: catalogStore, Profiles: profileStore, Propensity: decisions, Caps: decisions,
-		Jobs: store.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),
+		Jobs: whatifstore.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),
 		Clock: func() time.Time { return now }, PageSize: 100, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, tc := range []struct {
@@ -107,8 +109,8 @@ func TestWhatIfInTheBackground(t *testing.T) {
 	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
 	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	w := &campaignjob.WhatIf{
-		Catalog: store.NewCatalog(env.Clients.Dynamo, env.Tables), Profiles: profileStore, Propensity: decisions, Caps: decisions,
-		Jobs: store.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),
+		Catalog: catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables), Profiles: profileStore, Propensity: decisions, Caps: decisions,
+		Jobs: whatifstore.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),
 		PageSize: 100, InlineBudget: time.Nanosecond, ChunkPages: 2, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	h := &campaignjob.Handler{WhatIf: w}

@@ -28,6 +28,8 @@ import (
 	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
+	"github.com/conduit-cx/conduit/shared/store/loadstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
@@ -42,8 +44,8 @@ type stage struct {
 	connect  *localconnect.Server
 	url      string
 	job      *loadwatch.Job
-	board    *store.LoadBoard
-	catalog  *store.Catalog
+	board    *loadstore.LoadBoard
+	catalog  *catalogstore.Catalog
 	cache    *offer.Cache
 	handler  *offer.Handler
 	profiles *store.Profiles
@@ -82,12 +84,12 @@ func newStage(t *testing.T) *stage {
 		}),
 	})
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.board = store.NewLoadBoard(env.Clients.Dynamo, env.Tables)
-	s.catalog = store.NewCatalog(env.Clients.Dynamo, env.Tables)
+	s.board = loadstore.NewLoadBoard(env.Clients.Dynamo, env.Tables)
+	s.catalog = catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables)
 	s.job = &loadwatch.Job{
 		Metrics:   connectmetrics.New(client, localconnect.DefaultInstanceID, localconnect.QueueIDs(localconnect.DefaultQueues), s.clock),
 		Counters:  contactStore,
-		Service:   store.NewQueueService(env.Clients.Dynamo, env.Tables),
+		Service:   loadstore.NewQueueService(env.Clients.Dynamo, env.Tables),
 		Board:     s.board,
 		Campaigns: s.catalog,
 		Settings:  loadwatch.Settings{QueueIDs: localconnect.QueueIDs(localconnect.DefaultQueues)},

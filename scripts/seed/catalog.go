@@ -10,7 +10,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/rules"
-	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 )
 
 // The demo catalog: three campaigns a telco runs with its contact center,
@@ -220,7 +220,7 @@ func DemoOffers(now time.Time) []catalog.Offer {
 // SeedCatalog stores the demo catalog: campaigns first (with their
 // checklist done and their moves recorded), then their offers, active. An
 // item that exists already is left as it is, so a second run adds nothing.
-func SeedCatalog(ctx context.Context, cat *store.Catalog, now time.Time) error {
+func SeedCatalog(ctx context.Context, cat *catalogstore.Catalog, now time.Time) error {
 	now = now.UTC().Truncate(time.Millisecond)
 	campaigns := DemoCampaigns(now)
 	ready, live := catalog.CampaignReady, catalog.CampaignLive

@@ -7,7 +7,7 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/rules"
-	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
@@ -16,7 +16,7 @@ import (
 // nothing.
 func TestSeedCatalog(t *testing.T) {
 	env := storetest.New(t)
-	cat := store.NewCatalog(env.Clients.Dynamo, env.Tables)
+	cat := catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables)
 	now := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	for range 2 {

@@ -16,6 +16,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/config"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 )
 
 // Env is what the steps seed into.
@@ -41,7 +42,7 @@ type step struct {
 var steps = []step{
 	{"profiles", 1, seedProfiles},
 	{"catalog", 1, func(ctx context.Context, env Env) (string, error) {
-		return "catalog: 3 campaigns, 10 offers", SeedCatalog(ctx, store.NewCatalog(env.Clients.Dynamo, env.Tables), env.Now)
+		return "catalog: 3 campaigns, 10 offers", SeedCatalog(ctx, catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables), env.Now)
 	}},
 }
 

@@ -13,12 +13,12 @@ import (
 	"github.com/conduit-cx/conduit/shared/api/apitest"
 	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/logging"
-	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
 // The DynamoDB store is the API's catalog store.
-var _ api.CatalogStore = (*store.Catalog)(nil)
+var _ api.CatalogStore = (*catalogstore.Catalog)(nil)
 
 // catalogFixture is the real API over a real catalog in DynamoDB Local.
 type catalogFixture struct {
@@ -31,7 +31,7 @@ func newCatalogFixture(t *testing.T) *catalogFixture {
 	t.Helper()
 	env := storetest.New(t)
 	return &catalogFixture{t: t, env: env, srv: api.NewServer(api.Deps{
-		CatalogStore: store.NewCatalog(env.Clients.Dynamo, env.Tables),
+		CatalogStore: catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables),
 		Clock:        func() time.Time { return clock },
 		Log:          logging.New(&strings.Builder{}, slog.LevelWarn),
 	})}

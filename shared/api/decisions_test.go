@@ -15,6 +15,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
@@ -24,7 +25,7 @@ func decisionServer(t *testing.T) (*api.Server, *store.Profiles, identity.Hasher
 	env := storetest.New(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	cat := store.NewCatalog(env.Clients.Dynamo, env.Tables)
+	cat := catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables)
 	c := catalog.Campaign{ID: "movers", Status: catalog.CampaignLive}
 	c.Name, c.LaunchAt, c.EndAt = "Home move", now.Add(-time.Hour), now.Add(24*time.Hour)
 	if _, err := cat.CreateCampaign(ctx, c); err != nil {

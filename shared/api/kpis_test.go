@@ -28,6 +28,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/rollup"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
@@ -144,7 +145,7 @@ func newKPIFixture(t *testing.T) *kpiFixture {
 	env := storetest.New(t)
 	ctx := context.Background()
 	kpis := store.NewKPIs(env.Clients.Dynamo, env.Tables)
-	cat := store.NewCatalog(env.Clients.Dynamo, env.Tables)
+	cat := catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables)
 	c := catalog.Campaign{ID: "spring", Status: catalog.CampaignLive}
 	c.Name, c.LaunchAt, c.EndAt, c.HoldoutShare = "Spring upgrade", kpiDay, kpiDay.Add(60*24*time.Hour), 0.5
 	if _, err := cat.CreateCampaign(ctx, c); err != nil {

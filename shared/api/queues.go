@@ -9,7 +9,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/loadwatch"
 )
 
-// LoadBoardReader reads the load watcher's wallboard (store.LoadBoard).
+// LoadBoardReader reads the load watcher's wallboard (loadstore.LoadBoard).
 type LoadBoardReader interface {
 	Wallboard(ctx context.Context) (loadwatch.Wallboard, error)
 }

@@ -19,7 +19,10 @@ import (
 	"github.com/conduit-cx/conduit/shared/logging"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
+	"github.com/conduit-cx/conduit/shared/store/loadstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
+	"github.com/conduit-cx/conduit/shared/store/whatifstore"
 )
 
 // loadFixture is the API with the load-aware parts wired over DynamoDB
@@ -28,8 +31,8 @@ type loadFixture struct {
 	t       *testing.T
 	env     storetest.Env
 	srv     *api.Server
-	board   *store.LoadBoard
-	catalog *store.Catalog
+	board   *loadstore.LoadBoard
+	catalog *catalogstore.Catalog
 	now     time.Time
 	launch  time.Time
 }
@@ -41,13 +44,13 @@ func newLoadFixture(t *testing.T, profilesInBase int) *loadFixture {
 	env := storetest.New(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	f := &loadFixture{t: t, env: env, board: store.NewLoadBoard(env.Clients.Dynamo, env.Tables),
-		catalog: store.NewCatalog(env.Clients.Dynamo, env.Tables), now: now, launch: now.Add(24 * time.Hour)}
+	f := &loadFixture{t: t, env: env, board: loadstore.NewLoadBoard(env.Clients.Dynamo, env.Tables),
+		catalog: catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables), now: now, launch: now.Add(24 * time.Hour)}
 	profileStore := store.NewProfiles(env.Clients.Dynamo, env.Tables)
 	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	whatIf := &campaignjob.WhatIf{
 		Catalog: f.catalog, Profiles: profileStore, Propensity: decisions, Caps: decisions,
-		Jobs: store.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),
+		Jobs: whatifstore.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), Policy: decide.DefaultPolicy(),
 		Clock: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	f.srv = api.NewServer(api.Deps{

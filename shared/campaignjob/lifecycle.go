@@ -39,13 +39,13 @@ const (
 	MetricChecklistOpen = "CampaignChecklistOpen"
 )
 
-// CampaignStore lists and moves campaigns (store.Catalog).
+// CampaignStore lists and moves campaigns (catalogstore.Catalog).
 type CampaignStore interface {
 	ListCampaigns(ctx context.Context, f catalog.CampaignFilter, limit int, cursor string) ([]catalog.Campaign, string, error)
 	UpdateCampaign(ctx context.Context, id string, version int, change func(*catalog.Campaign) error) (catalog.Campaign, error)
 }
 
-// WallboardReader reads the load watcher's queue states (store.LoadBoard).
+// WallboardReader reads the load watcher's queue states (loadstore.LoadBoard).
 type WallboardReader interface {
 	Wallboard(ctx context.Context) (loadwatch.Wallboard, error)
 }

@@ -159,7 +159,7 @@ type DayContacts struct {
 	Contacts float64 `json:"contacts"`
 }
 
-// WhatIfCatalog reads the catalog (store.Catalog).
+// WhatIfCatalog reads the catalog (catalogstore.Catalog).
 type WhatIfCatalog interface {
 	GetCampaign(ctx context.Context, id string) (catalog.Campaign, error)
 	ListOffers(ctx context.Context, f catalog.OfferFilter, limit int, cursor string) ([]catalog.Offer, string, error)
@@ -183,7 +183,7 @@ type CapCounter interface {
 	CapUsed(ctx context.Context, offerID string) (int64, error)
 }
 
-// JobStore keeps what-if jobs (store.WhatIfJobs).
+// JobStore keeps what-if jobs (whatifstore.WhatIfJobs).
 type JobStore interface {
 	CreateWhatIf(ctx context.Context, job WhatIfJob) error
 	WhatIf(ctx context.Context, id string) (WhatIfJob, error)

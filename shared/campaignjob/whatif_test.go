@@ -19,7 +19,9 @@ import (
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/rules"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
+	"github.com/conduit-cx/conduit/shared/store/whatifstore"
 )
 
 const (
@@ -35,9 +37,9 @@ const (
 // offer wins for gold customers.
 type base struct {
 	env      storetest.Env
-	catalog  *store.Catalog
+	catalog  *catalogstore.Catalog
 	profiles *store.Profiles
-	jobs     *store.WhatIfJobs
+	jobs     *whatifstore.WhatIfJobs
 	launch   time.Time
 	built    []profiles.Profile
 }
@@ -47,8 +49,8 @@ func seedBase(t *testing.T) *base {
 	env := storetest.New(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Second)
-	b := &base{env: env, catalog: store.NewCatalog(env.Clients.Dynamo, env.Tables), profiles: store.NewProfiles(env.Clients.Dynamo, env.Tables),
-		jobs: store.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), launch: now.Add(48 * time.Hour)}
+	b := &base{env: env, catalog: catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables), profiles: store.NewProfiles(env.Clients.Dynamo, env.Tables),
+		jobs: whatifstore.NewWhatIfJobs(env.Clients.Dynamo, env.Tables), launch: now.Add(48 * time.Hour)}
 
 	c := catalog.Campaign{ID: spring, Status: catalog.CampaignPlanned}
 	c.Name, c.Goal, c.Owner = "Spring for families", "Family bundles", "marketing@example.com"

@@ -56,7 +56,7 @@ type WallboardStore interface {
 	SaveWallboard(ctx context.Context, w Wallboard) error
 }
 
-// CampaignStore lists and moves campaigns (store.Catalog).
+// CampaignStore lists and moves campaigns (catalogstore.Catalog).
 type CampaignStore interface {
 	ListCampaigns(ctx context.Context, f catalog.CampaignFilter, limit int, cursor string) ([]catalog.Campaign, string, error)
 	UpdateCampaign(ctx context.Context, id string, version int, change func(*catalog.Campaign) error) (catalog.Campaign, error)

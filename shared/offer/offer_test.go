@@ -20,13 +20,14 @@ import (
 	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
 // fixture is a stage with a live campaign, two offers and a few customers.
 type fixture struct {
 	env       storetest.Env
-	catalog   *store.Catalog
+	catalog   *catalogstore.Catalog
 	profiles  *store.Profiles
 	decisions *store.Decisions
 	hasher    identity.Hasher
@@ -52,7 +53,7 @@ func newFixture(t testing.TB) *fixture {
 	ctx := context.Background()
 	f := &fixture{
 		env:      env,
-		catalog:  store.NewCatalog(env.Clients.Dynamo, env.Tables),
+		catalog:  catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables),
 		profiles: store.NewProfiles(env.Clients.Dynamo, env.Tables),
 		hasher:   identity.NewHasher(env.Config.IdentityKey),
 		now:      time.Now().UTC(),

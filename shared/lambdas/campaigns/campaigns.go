@@ -18,6 +18,9 @@ import (
 	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/metrics"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
+	"github.com/conduit-cx/conduit/shared/store/loadstore"
+	"github.com/conduit-cx/conduit/shared/store/whatifstore"
 )
 
 // Settings of the what-if runner, beyond config.Config.
@@ -33,11 +36,11 @@ const (
 // five minutes, and what-if chunks handed over by the API.
 func Campaigns(ctx context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
 	tables := store.TablesFor(cfg.Stage)
-	catalogStore := store.NewCatalog(clients.Dynamo, tables)
+	catalogStore := catalogstore.NewCatalog(clients.Dynamo, tables)
 	h := &campaignjob.Handler{
 		Lifecycle: &campaignjob.Lifecycle{
 			Campaigns: catalogStore,
-			Board:     store.NewLoadBoard(clients.Dynamo, tables),
+			Board:     loadstore.NewLoadBoard(clients.Dynamo, tables),
 			Log:       slog.Default(),
 			EMF:       metrics.New(os.Stdout, metrics.Namespace),
 		},
@@ -57,11 +60,11 @@ func WhatIf(cfg config.Config, clients *awsclients.Clients) *campaignjob.WhatIf 
 		fn = fmt.Sprintf("conduit-%s-campaigns", cfg.Stage)
 	}
 	return &campaignjob.WhatIf{
-		Catalog:    store.NewCatalog(clients.Dynamo, tables),
+		Catalog:    catalogstore.NewCatalog(clients.Dynamo, tables),
 		Profiles:   profileStore,
 		Propensity: decisions,
 		Caps:       decisions,
-		Jobs:       store.NewWhatIfJobs(clients.Dynamo, tables),
+		Jobs:       whatifstore.NewWhatIfJobs(clients.Dynamo, tables),
 		Starter: &invoke.Lambda{
 			Endpoint: strings.TrimSpace(os.Getenv(EnvLambdaEndpoint)), Region: cfg.Region, Function: fn,
 			Credentials: clients.AWS.Credentials,

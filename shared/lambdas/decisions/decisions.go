@@ -17,6 +17,8 @@ import (
 	"github.com/conduit-cx/conduit/shared/metrics"
 	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
+	"github.com/conduit-cx/conduit/shared/store/loadstore"
 )
 
 // Offer builds the offer function: a contact flow asks for the next best
@@ -24,8 +26,8 @@ import (
 func Offer(ctx context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
 	tables := store.TablesFor(cfg.Stage)
 	decisions := store.NewDecisions(clients.Dynamo, tables)
-	catalogStore := store.NewCatalog(clients.Dynamo, tables)
-	cache := offer.NewCache(catalogStore, decisions, store.NewLoadBoard(clients.Dynamo, tables), cfg.CatalogRefresh, nil, slog.Default())
+	catalogStore := catalogstore.NewCatalog(clients.Dynamo, tables)
+	cache := offer.NewCache(catalogStore, decisions, loadstore.NewLoadBoard(clients.Dynamo, tables), cfg.CatalogRefresh, nil, slog.Default())
 	// Warm the catalog at cold start, so the first contact does not wait;
 	// a failure here is retried by the first decision.
 	if err := cache.Refresh(ctx); err != nil {

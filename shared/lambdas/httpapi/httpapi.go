@@ -16,6 +16,8 @@ import (
 	"github.com/conduit-cx/conduit/shared/lambdas/campaigns"
 	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
+	"github.com/conduit-cx/conduit/shared/store/loadstore"
 	"github.com/conduit-cx/conduit/shared/voice"
 )
 
@@ -24,10 +26,10 @@ import (
 func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lambda.Handler, error) {
 	tables := store.TablesFor(cfg.Stage)
 	profileStore := store.NewProfiles(clients.Dynamo, tables)
-	catalogStore := store.NewCatalog(clients.Dynamo, tables)
+	catalogStore := catalogstore.NewCatalog(clients.Dynamo, tables)
 	decisions := store.NewDecisions(clients.Dynamo, tables)
 	kpis := store.NewKPIs(clients.Dynamo, tables)
-	loadBoard := store.NewLoadBoard(clients.Dynamo, tables)
+	loadBoard := loadstore.NewLoadBoard(clients.Dynamo, tables)
 	social := store.NewSocial(clients.Dynamo, tables)
 	srv := api.NewServer(api.Deps{
 		Profiles: profileStore,

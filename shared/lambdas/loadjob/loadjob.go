@@ -21,6 +21,8 @@ import (
 	"github.com/conduit-cx/conduit/shared/loadwatch/connectmetrics"
 	"github.com/conduit-cx/conduit/shared/metrics"
 	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
+	"github.com/conduit-cx/conduit/shared/store/loadstore"
 )
 
 // Settings of the load watcher, beyond config.Config. Durations are Go
@@ -91,9 +93,9 @@ func LoadWatch(_ context.Context, cfg config.Config, clients *awsclients.Clients
 	job := &loadwatch.Job{
 		Metrics:   connectmetrics.New(connectmetrics.NewClient(clients.AWS, cfg.ConnectEndpoint), cfg.ConnectInstanceID, cfg.ConnectQueueIDs, nil),
 		Counters:  store.NewContacts(clients.Dynamo, tables),
-		Service:   store.NewQueueService(clients.Dynamo, tables),
-		Board:     store.NewLoadBoard(clients.Dynamo, tables),
-		Campaigns: store.NewCatalog(clients.Dynamo, tables),
+		Service:   loadstore.NewQueueService(clients.Dynamo, tables),
+		Board:     loadstore.NewLoadBoard(clients.Dynamo, tables),
+		Campaigns: catalogstore.NewCatalog(clients.Dynamo, tables),
 		Settings:  settings,
 		Log:       slog.Default(),
 		EMF:       metrics.New(os.Stdout, metrics.Namespace),

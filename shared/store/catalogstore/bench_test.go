@@ -1,4 +1,4 @@
-package store_test
+package catalogstore_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/rules"
-	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
@@ -84,7 +84,7 @@ func BenchmarkCatalogRulesVsGetItem(b *testing.B) {
 
 	b.Run("getitem", func(b *testing.B) {
 		env := storetest.New(b)
-		s := store.NewCatalog(env.Clients.Dynamo, env.Tables)
+		s := catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables)
 		ctx := context.Background()
 		if _, err := s.CreateOffer(ctx, testOffer("fibre-1g", "fibre", "voice")); err != nil {
 			b.Fatal(err)

@@ -1,4 +1,6 @@
-package store
+// Package catalogstore stores the offer catalog (offers and campaigns) in
+// the stage's catalog table.
+package catalogstore
 
 import (
 	"context"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/apperr"
 	"github.com/conduit-cx/conduit/shared/catalog"
+	"github.com/conduit-cx/conduit/shared/store"
 )
 
 // The catalog table holds offers (kind "offer") and campaigns (kind
@@ -27,7 +30,7 @@ type Catalog struct {
 }
 
 // NewCatalog returns the catalog store over the stage's catalog table.
-func NewCatalog(db *dynamo.DB, tables Tables) *Catalog {
+func NewCatalog(db *dynamo.DB, tables store.Tables) *Catalog {
 	return &Catalog{table: db.Table(tables.Catalog), name: tables.Catalog}
 }
 

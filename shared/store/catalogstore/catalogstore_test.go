@@ -1,4 +1,4 @@
-package store_test
+package catalogstore_test
 
 import (
 	"context"
@@ -10,15 +10,15 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/apperr"
 	"github.com/conduit-cx/conduit/shared/catalog"
-	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
 var catalogT0 = time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
 
-func newCatalog(t testing.TB) *store.Catalog {
+func newCatalog(t testing.TB) *catalogstore.Catalog {
 	env := storetest.New(t)
-	return store.NewCatalog(env.Clients.Dynamo, env.Tables)
+	return catalogstore.NewCatalog(env.Clients.Dynamo, env.Tables)
 }
 
 func testCampaign(id string) catalog.Campaign {

@@ -1,4 +1,4 @@
-package store_test
+package loadstore_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/contacts"
 	"github.com/conduit-cx/conduit/shared/load"
 	"github.com/conduit-cx/conduit/shared/loadwatch"
-	"github.com/conduit-cx/conduit/shared/store"
+	"github.com/conduit-cx/conduit/shared/store/loadstore"
 	"github.com/conduit-cx/conduit/shared/store/storetest"
 )
 
@@ -61,7 +61,7 @@ func recentService(t *testing.T, env storetest.Env) {
 	put("n1", at(-4*time.Minute), contacts.Contact{Events: events("sales", map[string]time.Time{
 		connect.EventInitiated: at(-4 * time.Minute), connect.EventDisconnected: at(-3 * time.Minute)})})
 
-	got, err := store.NewQueueService(env.Clients.Dynamo, env.Tables).RecentService(ctx, now.Add(-15*time.Minute), now, 20*time.Second)
+	got, err := loadstore.NewQueueService(env.Clients.Dynamo, env.Tables).RecentService(ctx, now.Add(-15*time.Minute), now, 20*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func recentService(t *testing.T, env storetest.Env) {
 
 func wallboard(t *testing.T, env storetest.Env) {
 	ctx := context.Background()
-	s := store.NewLoadBoard(env.Clients.Dynamo, env.Tables)
+	s := loadstore.NewLoadBoard(env.Clients.Dynamo, env.Tables)
 	empty, err := s.Wallboard(ctx)
 	if err != nil || len(empty.Queues) != 0 || !empty.RunAt.IsZero() {
 		t.Fatalf("before any run: %+v %v", empty, err)

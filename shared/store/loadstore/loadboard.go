@@ -1,4 +1,7 @@
-package store
+// Package loadstore stores what the load watcher keeps and reads: the
+// wallboard of queue load states and holds (state table), and recent
+// service per queue (contacts table).
+package loadstore
 
 import (
 	"context"
@@ -9,6 +12,7 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/conduit-cx/conduit/shared/loadwatch"
+	"github.com/conduit-cx/conduit/shared/store"
 )
 
 // The load watcher's wallboard is one item of the state table,
@@ -34,7 +38,7 @@ type LoadBoard struct {
 var _ loadwatch.WallboardStore = (*LoadBoard)(nil)
 
 // NewLoadBoard returns the wallboard store of a stage.
-func NewLoadBoard(db *dynamo.DB, tables Tables) *LoadBoard {
+func NewLoadBoard(db *dynamo.DB, tables store.Tables) *LoadBoard {
 	return &LoadBoard{table: db.Table(tables.State)}
 }
 
@@ -42,7 +46,7 @@ func NewLoadBoard(db *dynamo.DB, tables Tables) *LoadBoard {
 // wallboard when the load watcher never ran.
 func (s *LoadBoard) Wallboard(ctx context.Context) (loadwatch.Wallboard, error) {
 	var it wallboardItem
-	err := s.table.Get(StateTable.PartitionKey.Name, wallboardKey).Consistent(true).One(ctx, &it)
+	err := s.table.Get(store.StateTable.PartitionKey.Name, wallboardKey).Consistent(true).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return loadwatch.Wallboard{Queues: []loadwatch.Queue{}, Holds: []loadwatch.Hold{}}, nil
 	}
@@ -86,7 +90,7 @@ func (s *LoadBoard) SaveWallboard(ctx context.Context, w loadwatch.Wallboard) er
 // Eventually consistent: the cache refreshes often anyway.
 func (s *LoadBoard) HeldByQueue(ctx context.Context) (map[string]map[string]string, error) {
 	var it wallboardItem
-	err := s.table.Get(StateTable.PartitionKey.Name, wallboardKey).One(ctx, &it)
+	err := s.table.Get(store.StateTable.PartitionKey.Name, wallboardKey).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return map[string]map[string]string{}, nil
 	}

@@ -1,4 +1,5 @@
-package store
+// Package whatifstore stores what-if jobs in the stage's state table.
+package whatifstore
 
 import (
 	"context"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/apperr"
 	"github.com/conduit-cx/conduit/shared/campaignjob"
+	"github.com/conduit-cx/conduit/shared/store"
 )
 
 // What-if jobs are state-table items "whatif#<job id>": the job as the API
@@ -59,7 +61,7 @@ type WhatIfJobs struct {
 var _ campaignjob.JobStore = (*WhatIfJobs)(nil)
 
 // NewWhatIfJobs returns the what-if job store of a stage.
-func NewWhatIfJobs(db *dynamo.DB, tables Tables) *WhatIfJobs {
+func NewWhatIfJobs(db *dynamo.DB, tables store.Tables) *WhatIfJobs {
 	return &WhatIfJobs{table: db.Table(tables.State)}
 }
 

@@ -1,4 +1,4 @@
-package store
+package loadstore
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/connect"
 	"github.com/conduit-cx/conduit/shared/contacts"
 	"github.com/conduit-cx/conduit/shared/loadwatch"
+	"github.com/conduit-cx/conduit/shared/store"
 )
 
 // MaxServiceLookback is how long before a window a contact may have
@@ -33,7 +34,7 @@ type QueueService struct {
 var _ loadwatch.ServiceSource = (*QueueService)(nil)
 
 // NewQueueService returns the recent-service reader of a stage.
-func NewQueueService(db *dynamo.DB, tables Tables) *QueueService {
+func NewQueueService(db *dynamo.DB, tables store.Tables) *QueueService {
 	return &QueueService{db: db.Client(), table: tables.Contacts}
 }
 
@@ -46,7 +47,7 @@ func (s *QueueService) RecentService(ctx context.Context, since, until time.Time
 	for day := from.Truncate(24 * time.Hour); !day.After(until); day = day.Add(24 * time.Hour) {
 		in := &dynamodb.QueryInput{
 			TableName:              aws.String(s.table),
-			IndexName:              aws.String(IndexContactsByDay),
+			IndexName:              aws.String(store.IndexContactsByDay),
 			KeyConditionExpression: aws.String("#day = :day AND #at BETWEEN :from AND :until"),
 			ProjectionExpression:   aws.String("#events, #facts"),
 			ExpressionAttributeNames: map[string]string{
@@ -54,9 +55,9 @@ func (s *QueueService) RecentService(ctx context.Context, since, until time.Time
 				"#events": contacts.AttrEvents, "#facts": contacts.AttrFacts,
 			},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":day":   str(contacts.Day(day)),
-				":from":  str(contacts.FormatTime(from)),
-				":until": str(contacts.FormatTime(until)),
+				":day":   &types.AttributeValueMemberS{Value: contacts.Day(day)},
+				":from":  &types.AttributeValueMemberS{Value: contacts.FormatTime(from)},
+				":until": &types.AttributeValueMemberS{Value: contacts.FormatTime(until)},
 			},
 		}
 		for {
