@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -37,8 +37,22 @@ type Clients struct {
 	Kinesis  *kinesis.Client
 }
 
-// New builds the clients. Local endpoints switch on static local credentials.
-func New(ctx context.Context, cfg config.Config) (*Clients, error) {
+// Environment variables the Lambda runtime sets with the function role's
+// credentials.
+const (
+	EnvAccessKeyID     = "AWS_ACCESS_KEY_ID"
+	EnvSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
+	EnvSessionToken    = "AWS_SESSION_TOKEN"
+)
+
+// New builds the clients. Local endpoints switch on static local credentials;
+// otherwise the credentials are the ones the Lambda runtime puts in the
+// environment. The configuration is built by hand rather than with the SDK's
+// config loader: the loader links the STS, SSO and SSO-OIDC clients (about
+// 2 MB in every binary) for shared profiles and SSO, which a Lambda function
+// never uses, and every Conduit process (functions, the local runner, the
+// scripts) talks either to AWS from Lambda or to the local stack.
+func New(_ context.Context, cfg config.Config) (*Clients, error) {
 	httpClient := awshttp.NewBuildableClient().
 		WithTimeout(5 * time.Second).
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = time.Second }).
@@ -46,29 +60,32 @@ func New(ctx context.Context, cfg config.Config) (*Clients, error) {
 			t.MaxIdleConns = 256
 			t.MaxIdleConnsPerHost = 256
 		})
-	opts := []func(*awsconfig.LoadOptions) error{
-		awsconfig.WithRegion(cfg.Region),
-		awsconfig.WithHTTPClient(httpClient),
-		awsconfig.WithRetryer(func() aws.Retryer {
+	var creds aws.CredentialsProvider
+	if cfg.DynamoDBEndpoint != "" || cfg.KinesisEndpoint != "" {
+		creds = credentials.NewStaticCredentialsProvider(LocalAccessKeyID, LocalSecretAccessKey, "")
+	} else {
+		key, secret := os.Getenv(EnvAccessKeyID), os.Getenv(EnvSecretAccessKey)
+		if key == "" || secret == "" {
+			return nil, fmt.Errorf("no AWS credentials: %s and %s must be set (the Lambda runtime sets them)", EnvAccessKeyID, EnvSecretAccessKey)
+		}
+		creds = credentials.NewStaticCredentialsProvider(key, secret, os.Getenv(EnvSessionToken))
+	}
+	awsCfg := aws.Config{
+		Region:      cfg.Region,
+		HTTPClient:  httpClient,
+		Credentials: aws.NewCredentialsCache(creds),
+		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = 3
 				o.MaxBackoff = 200 * time.Millisecond
 			})
-		}),
+		},
 	}
-	if cfg.DynamoDBEndpoint != "" || cfg.KinesisEndpoint != "" {
-		opts = append(opts, awsconfig.WithCredentialsProvider(
-			credentials.NewStaticCredentialsProvider(LocalAccessKeyID, LocalSecretAccessKey, "")))
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	return FromAWSConfig(awsCfg, cfg), nil
+	return newClients(awsCfg, cfg), nil
 }
 
-// FromAWSConfig builds the clients from an AWS configuration already loaded.
-func FromAWSConfig(awsCfg aws.Config, cfg config.Config) *Clients {
+// newClients builds the SDK clients over one AWS configuration.
+func newClients(awsCfg aws.Config, cfg config.Config) *Clients {
 	ddbOpts := func(o *dynamodb.Options) {
 		if cfg.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
