@@ -1,4 +1,4 @@
-// Command offer answers a contact flow with the next best offer for the live contact; see shared/offer.
+// Command offer answers a contact flow with the next best offer for the live contact; see shared/offer/decision.
 package main
 
 import (

@@ -26,6 +26,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/loadwatch"
 	"github.com/conduit-cx/conduit/shared/loadwatch/connectmetrics"
 	"github.com/conduit-cx/conduit/shared/offer"
+	"github.com/conduit-cx/conduit/shared/offer/decision"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/store"
 	"github.com/conduit-cx/conduit/shared/store/catalogstore"
@@ -46,8 +47,8 @@ type stage struct {
 	job      *loadwatch.Job
 	board    *loadstore.LoadBoard
 	catalog  *catalogstore.Catalog
-	cache    *offer.Cache
-	handler  *offer.Handler
+	cache    *decision.Cache
+	handler  *decision.Handler
 	profiles *store.Profiles
 	hasher   identity.Hasher
 
@@ -118,8 +119,8 @@ func newStage(t *testing.T) *stage {
 	decisions := store.NewDecisions(env.Clients.Dynamo, env.Tables)
 	// The cache's own refresh interval is long: the test refreshes it
 	// after each load watch run, as a warm instance would within 15 s.
-	s.cache = offer.NewCache(s.catalog, decisions, s.board, time.Hour, s.clock, quiet)
-	s.handler = offer.NewHandler(offer.Deps{Store: decisions, Referencer: s.catalog, Catalog: s.cache, Hasher: s.hasher,
+	s.cache = decision.NewCache(s.catalog, decisions, s.board, time.Hour, s.clock, quiet)
+	s.handler = decision.NewHandler(decision.Deps{Store: decisions, Referencer: s.catalog, Catalog: s.cache, Hasher: s.hasher,
 		Policy: decide.DefaultPolicy(), Deadline: 10 * time.Second, Clock: s.clock, Log: quiet})
 	return s
 }

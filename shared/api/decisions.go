@@ -10,14 +10,14 @@ import (
 	"github.com/conduit-cx/conduit/shared/contacts"
 	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
-	"github.com/conduit-cx/conduit/shared/offer"
+	"github.com/conduit-cx/conduit/shared/offer/decision"
 	"github.com/conduit-cx/conduit/shared/profiles"
 )
 
 // CatalogView gives the catalog, propensities and load holds in force, as
 // the offer function sees them.
 type CatalogView interface {
-	Get(ctx context.Context) (*offer.View, error)
+	Get(ctx context.Context) (*decision.View, error)
 }
 
 // ContactReader reads what is known of a contact.

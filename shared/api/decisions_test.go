@@ -12,7 +12,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/catalog"
 	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
-	"github.com/conduit-cx/conduit/shared/offer"
+	"github.com/conduit-cx/conduit/shared/offer/decision"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/store"
 	"github.com/conduit-cx/conduit/shared/store/catalogstore"
@@ -44,7 +44,7 @@ func decisionServer(t *testing.T) (*api.Server, *store.Profiles, identity.Hasher
 	hasher := identity.NewHasher(env.Config.IdentityKey)
 	srv := api.NewServer(api.Deps{
 		Profiles: profileStore, Identity: hasher, Contacts: decisions, Policy: decide.DefaultPolicy(),
-		Catalog: offer.NewCache(cat, decisions, nil, time.Minute, nil, nil),
+		Catalog: decision.NewCache(cat, decisions, nil, time.Minute, nil, nil),
 	})
 	return srv, profileStore, hasher
 }

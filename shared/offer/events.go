@@ -1,9 +1,8 @@
 package offer
 
 import (
+	"context"
 	"time"
-
-	"github.com/conduit-cx/conduit/shared/store"
 )
 
 // Event types on the decisions stream.
@@ -41,17 +40,7 @@ type Event struct {
 	Value   float64 `json:"value,omitempty"`
 }
 
-func decisionEvent(rec store.DecisionRecord) Event {
-	d := rec.Decision
-	return Event{
-		SchemaVersion: EventSchemaVersion, Type: EventDecision,
-		DecisionID: d.DecisionID, ContactID: rec.ContactID, ProfileID: d.ProfileID, At: d.At,
-		Channel: rec.Channel, Queue: rec.Queue, OfferID: d.OfferID, CampaignID: d.CampaignID,
-		Variant: d.Variant, Shown: d.Shown, Holdout: d.Holdout, Reason: d.Reason,
-	}
-}
-
-func voided(e Event) Event {
-	e.Type = EventDecisionVoided
-	return e
+// Publisher sends decision and outcome events to the decisions stream.
+type Publisher interface {
+	Publish(ctx context.Context, events ...Event) error
 }

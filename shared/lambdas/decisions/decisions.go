@@ -15,7 +15,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/lambdas/feedback"
 	"github.com/conduit-cx/conduit/shared/metrics"
-	"github.com/conduit-cx/conduit/shared/offer"
+	"github.com/conduit-cx/conduit/shared/offer/decision"
 	"github.com/conduit-cx/conduit/shared/store"
 	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/loadstore"
@@ -27,13 +27,13 @@ func Offer(ctx context.Context, cfg config.Config, clients *awsclients.Clients) 
 	tables := store.TablesFor(cfg.Stage)
 	decisions := store.NewDecisions(clients.Dynamo, tables)
 	catalogStore := catalogstore.NewCatalog(clients.Dynamo, tables)
-	cache := offer.NewCache(catalogStore, decisions, loadstore.NewLoadBoard(clients.Dynamo, tables), cfg.CatalogRefresh, nil, slog.Default())
+	cache := decision.NewCache(catalogStore, decisions, loadstore.NewLoadBoard(clients.Dynamo, tables), cfg.CatalogRefresh, nil, slog.Default())
 	// Warm the catalog at cold start, so the first contact does not wait;
 	// a failure here is retried by the first decision.
 	if err := cache.Refresh(ctx); err != nil {
 		slog.Warn("catalog not loaded at start", "error", err.Error())
 	}
-	h := offer.NewHandler(offer.Deps{
+	h := decision.NewHandler(decision.Deps{
 		Store:      decisions,
 		Referencer: catalogStore,
 		Catalog:    cache,

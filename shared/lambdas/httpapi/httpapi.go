@@ -15,6 +15,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/lambdas/campaigns"
 	"github.com/conduit-cx/conduit/shared/offer"
+	"github.com/conduit-cx/conduit/shared/offer/decision"
 	"github.com/conduit-cx/conduit/shared/store"
 	"github.com/conduit-cx/conduit/shared/store/catalogstore"
 	"github.com/conduit-cx/conduit/shared/store/loadstore"
@@ -34,7 +35,7 @@ func API(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 	srv := api.NewServer(api.Deps{
 		Profiles: profileStore,
 		Identity: identity.NewHasher(cfg.IdentityKey),
-		Catalog:  offer.NewCache(catalogStore, decisions, loadBoard, cfg.CatalogRefresh, nil, nil),
+		Catalog:  decision.NewCache(catalogStore, decisions, loadBoard, cfg.CatalogRefresh, nil, nil),
 		Policy:   decide.DefaultPolicy(),
 		Contacts: decisions,
 		// Erasure removes the person's contacts and social posts too.

@@ -1,4 +1,4 @@
-package offer_test
+package decision_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/offer"
+	"github.com/conduit-cx/conduit/shared/offer/decision"
 	"github.com/conduit-cx/conduit/shared/profiles"
 	"github.com/conduit-cx/conduit/shared/store"
 	"github.com/conduit-cx/conduit/shared/store/catalogstore"
@@ -31,9 +32,9 @@ type fixture struct {
 	profiles  *store.Profiles
 	decisions *store.Decisions
 	hasher    identity.Hasher
-	handler   *offer.Handler
+	handler   *decision.Handler
 	outcomes  *offer.OutcomeHandler
-	cache     *offer.Cache
+	cache     *decision.Cache
 	now       time.Time
 }
 
@@ -102,8 +103,8 @@ func (f *fixture) reload(t testing.TB) { f.reloadWith(t, 5*time.Second) }
 func (f *fixture) reloadWith(t testing.TB, deadline time.Duration) {
 	t.Helper()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	f.cache = offer.NewCache(f.catalog, f.decisions, nil, time.Minute, nil, log)
-	f.handler = offer.NewHandler(offer.Deps{
+	f.cache = decision.NewCache(f.catalog, f.decisions, nil, time.Minute, nil, log)
+	f.handler = decision.NewHandler(decision.Deps{
 		Store: f.decisions, Referencer: f.catalog, Catalog: f.cache, Hasher: f.hasher, Policy: decide.DefaultPolicy(),
 		Deadline: deadline, Log: log,
 	})
@@ -169,7 +170,7 @@ func checkFlat(t *testing.T, ans connect.Response) {
 
 func TestPublishedExampleGetsAValidAnswer(t *testing.T) {
 	f := newFixture(t)
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "connect", "flow-event-voice.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "connect", "flow-event-voice.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +359,7 @@ func (s slowStore) ReadForDecision(ctx context.Context, k identity.Key, id strin
 
 func TestDeadlineAnswersNoOffer(t *testing.T) {
 	f := newFixture(t)
-	h := offer.NewHandler(offer.Deps{
+	h := decision.NewHandler(decision.Deps{
 		Store: slowStore{f.decisions, time.Second}, Catalog: f.cache, Hasher: f.hasher,
 		Deadline: 50 * time.Millisecond, Log: slog.New(slog.DiscardHandler),
 	})
@@ -458,7 +459,7 @@ func (s lateStore) RecordDecision(ctx context.Context, rec store.DecisionRecord)
 func TestDecisionRecordedAfterTheDeadlineIsWithdrawn(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	h := offer.NewHandler(offer.Deps{
+	h := decision.NewHandler(decision.Deps{
 		Store: lateStore{f.decisions, 300 * time.Millisecond}, Catalog: f.cache, Hasher: f.hasher,
 		Deadline: 150 * time.Millisecond, Log: slog.New(slog.DiscardHandler),
 	})

@@ -1,4 +1,4 @@
-package offer_test
+package decision_test
 
 import (
 	"context"

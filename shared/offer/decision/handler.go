@@ -1,4 +1,10 @@
-package offer
+// Package decision is the live decision path of the `offer` function: a
+// contact flow asks, Conduit identifies the customer, runs the decision
+// engine over a cached catalog, records the decision with one batched read
+// and one write, and answers a flat string map the flow and the agent's
+// workspace read (the keys are in package offer). It never fails the flow:
+// any error, panic or missed deadline answers "no offer" with a reason.
+package decision
 
 import (
 	"context"
@@ -22,6 +28,7 @@ import (
 	"github.com/conduit-cx/conduit/shared/identity"
 	"github.com/conduit-cx/conduit/shared/logging"
 	"github.com/conduit-cx/conduit/shared/metrics"
+	"github.com/conduit-cx/conduit/shared/offer"
 	"github.com/conduit-cx/conduit/shared/store"
 )
 
@@ -36,11 +43,6 @@ type Store interface {
 	WithdrawDecision(ctx context.Context, contactID, decisionID, reason string) error
 }
 
-// Publisher sends decision and outcome events to the decisions stream.
-type Publisher interface {
-	Publish(ctx context.Context, events ...Event) error
-}
-
 // Referencer marks catalog items a decision named, so they can only be
 // soft-deleted from then on and history keeps its meaning.
 type Referencer interface {
@@ -53,7 +55,7 @@ type Deps struct {
 	// Catalog items are marked referenced once per warm instance.
 	Referencer Referencer
 	Catalog    *Cache
-	Publisher  Publisher
+	Publisher  offer.Publisher
 	Hasher     identity.Hasher
 	Policy     decide.Policy
 	// Deadline bounds the handler's own work, well under the flow timeout.
@@ -84,16 +86,6 @@ func NewHandler(d Deps) *Handler {
 	return &Handler{d: d}
 }
 
-// Parameters a contact flow may pass to the offer function (as block
-// parameters, or as contact attributes of the same name).
-const (
-	ParamCustomerID        = "customerId"
-	ParamIntent            = "intent"
-	ParamSentiment         = "sentiment"
-	ParamSelfServiceFailed = "selfServiceFailed"
-	ParamLanguage          = "language"
-)
-
 // States of the race between a decision and the deadline.
 const (
 	claimPending int32 = iota
@@ -121,7 +113,7 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (connect.
 		defer func() {
 			if p := recover(); p != nil {
 				h.d.Log.ErrorContext(ctx, "panic while deciding", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				done <- noOffer(ReasonInternalError, "", "")
+				done <- noOffer(offer.ReasonInternalError, "", "")
 			}
 		}()
 		done <- h.decide(ctx, payload, func(id string) { mu.Lock(); contactID = id; mu.Unlock() }, &claim)
@@ -131,7 +123,7 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (connect.
 	case answer = <-done:
 	case <-ctx.Done():
 		if claim.CompareAndSwap(claimPending, claimTimedOut) {
-			answer = noOffer(ReasonTimeout, "", "")
+			answer = noOffer(offer.ReasonTimeout, "", "")
 		} else {
 			answer = <-done // the decision was recorded in time and is on its way
 		}
@@ -140,8 +132,8 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (connect.
 	lctx := logging.WithContactID(ctx, contactID)
 	mu.Unlock()
 	elapsed := h.d.Clock().Sub(start)
-	h.d.Log.InfoContext(lctx, "offer answered", "offer", answer[KeyOffer], "reason", answer[KeyReason],
-		"decision_id", answer[KeyDecisionID], "holdout", answer[KeyHoldout], "ms", float64(elapsed.Microseconds())/1000)
+	h.d.Log.InfoContext(lctx, "offer answered", "offer", answer[offer.KeyOffer], "reason", answer[offer.KeyReason],
+		"decision_id", answer[offer.KeyDecisionID], "holdout", answer[offer.KeyHoldout], "ms", float64(elapsed.Microseconds())/1000)
 	h.emit(answer, elapsed)
 	return answer, nil
 }
@@ -152,14 +144,14 @@ func (h *Handler) emit(answer connect.Response, elapsed time.Duration) {
 		return
 	}
 	m.Duration(metrics.DecisionLatency, elapsed)
-	if answer[KeyOffer] != NoOffer {
+	if answer[offer.KeyOffer] != offer.NoOffer {
 		m.Count(metrics.OffersMade, 1)
 	} else {
-		m.Count(metrics.OffersSuppressed, 1, metrics.Dim(metrics.DimReason, answer[KeyReason]))
+		m.Count(metrics.OffersSuppressed, 1, metrics.Dim(metrics.DimReason, answer[offer.KeyReason]))
 	}
-	switch answer[KeyReason] {
-	case ReasonTimeout, ReasonInternalError, ReasonStorage:
-		m.Count(metrics.DecisionErrors, 1, metrics.Dim(metrics.DimReason, answer[KeyReason]))
+	switch answer[offer.KeyReason] {
+	case offer.ReasonTimeout, offer.ReasonInternalError, offer.ReasonStorage:
+		m.Count(metrics.DecisionErrors, 1, metrics.Dim(metrics.DimReason, answer[offer.KeyReason]))
 	}
 	_ = m.Flush()
 }
@@ -170,7 +162,7 @@ func (h *Handler) decide(ctx context.Context, payload json.RawMessage, seen func
 	ctx = logging.WithContactID(ctx, ev.ContactID())
 	if err != nil {
 		h.d.Log.WarnContext(ctx, "offer event refused", "problem", err.Error())
-		return noOffer(ReasonInvalidEvent, "", "")
+		return noOffer(offer.ReasonInvalidEvent, "", "")
 	}
 	contactID := ev.ContactID()
 	key := h.identify(ctx, ev)
@@ -178,12 +170,12 @@ func (h *Handler) decide(ctx context.Context, payload json.RawMessage, seen func
 	view, err := h.d.Catalog.Get(ctx)
 	if err != nil {
 		h.d.Log.ErrorContext(ctx, "catalog unavailable", "error", err.Error())
-		return noOffer(ReasonStorage, "", "")
+		return noOffer(offer.ReasonStorage, "", "")
 	}
 	dc, err := h.d.Store.ReadForDecision(ctx, key, contactID)
 	if err != nil {
 		h.d.Log.ErrorContext(ctx, "decision context unavailable", "error", err.Error())
-		return noOffer(ReasonStorage, "", "")
+		return noOffer(offer.ReasonStorage, "", "")
 	}
 	if dc.Contact != nil && dc.Contact.Decision != nil {
 		// Connect retried, or the flow asked again: same contact, same answer.
@@ -211,7 +203,7 @@ func (h *Handler) decide(ctx context.Context, payload json.RawMessage, seen func
 		ok, err := h.d.Store.ReserveCap(ctx, o.ID, o.Caps.Global)
 		if err != nil {
 			h.d.Log.ErrorContext(ctx, "cap reservation failed", "offer", o.ID, "error", err.Error())
-			return noOffer(ReasonStorage, "", "")
+			return noOffer(offer.ReasonStorage, "", "")
 		}
 		if ok {
 			reserved = o.ID
@@ -236,18 +228,18 @@ func (h *Handler) decide(ctx context.Context, payload json.RawMessage, seen func
 	case errors.Is(err, errTooLate), err != nil && ctx.Err() != nil:
 		// Connect heard "no offer": what was recorded must not say otherwise.
 		h.withdraw(rec, reserved, errors.Is(err, errTooLate))
-		return noOffer(ReasonTimeout, "", "")
+		return noOffer(offer.ReasonTimeout, "", "")
 	case errors.Is(err, store.ErrDecisionExists):
 		release()
 		again, rerr := h.d.Store.ReadForDecision(ctx, "", contactID)
 		if rerr == nil && again.Contact != nil && again.Contact.Decision != nil {
 			return answerFor(again.Contact.Decision, view)
 		}
-		return noOffer(ReasonBusy, "", "")
+		return noOffer(offer.ReasonBusy, "", "")
 	case err != nil:
 		release()
 		h.d.Log.ErrorContext(ctx, "decision not recorded", "error", err.Error())
-		return noOffer(ReasonStorage, "", "")
+		return noOffer(offer.ReasonStorage, "", "")
 	}
 	return answerOf(&d, decisionID)
 }
@@ -320,7 +312,7 @@ func (h *Handler) withdraw(rec store.DecisionRecord, reserved string, recorded b
 	if !d.Shown {
 		return
 	}
-	log("contact", h.d.Store.WithdrawDecision(ctx, rec.ContactID, d.DecisionID, ReasonTimeout))
+	log("contact", h.d.Store.WithdrawDecision(ctx, rec.ContactID, d.DecisionID, offer.ReasonTimeout))
 	if recorded {
 		log("count", h.d.Store.UncountShown(ctx, d.OfferID))
 		log("event", h.publish(ctx, voided(decisionEvent(rec))))
@@ -346,7 +338,7 @@ func (h *Handler) unmarked(d *decide.Decision) [][2]string {
 	return out
 }
 
-func (h *Handler) publish(ctx context.Context, e Event) error {
+func (h *Handler) publish(ctx context.Context, e offer.Event) error {
 	if h.d.Publisher == nil {
 		return nil
 	}
@@ -383,7 +375,7 @@ func (h *Handler) record(ev connect.FlowEvent, in decide.Input, d *decide.Decisi
 // a customer id from the flow wins over the caller's phone number. An
 // unusable identity makes the caller anonymous; it is never logged.
 func (h *Handler) identify(ctx context.Context, ev connect.FlowEvent) identity.Key {
-	if id, ok := ev.Lookup(ParamCustomerID); ok && strings.TrimSpace(id) != "" {
+	if id, ok := ev.Lookup(offer.ParamCustomerID); ok && strings.TrimSpace(id) != "" {
 		k, err := h.d.Hasher.CustomerID(id)
 		if err == nil {
 			return k
@@ -410,16 +402,16 @@ func contactOf(ev connect.FlowEvent, known *contacts.Contact) decide.Contact {
 		Queue:     queueName(c),
 		Language:  c.LanguageCode,
 	}
-	if v, ok := ev.Lookup(ParamIntent); ok {
+	if v, ok := ev.Lookup(offer.ParamIntent); ok {
 		out.Intent = strings.ToLower(strings.TrimSpace(v))
 	}
-	if v, ok := ev.Lookup(ParamLanguage); ok && v != "" {
+	if v, ok := ev.Lookup(offer.ParamLanguage); ok && v != "" {
 		out.Language = v
 	}
-	if v, ok := ev.Lookup(ParamSentiment); ok {
+	if v, ok := ev.Lookup(offer.ParamSentiment); ok {
 		out.Sentiment = strings.ToLower(strings.TrimSpace(v))
 	}
-	if v, ok := ev.Lookup(ParamSelfServiceFailed); ok {
+	if v, ok := ev.Lookup(offer.ParamSelfServiceFailed); ok {
 		out.SelfServiceFailed, _ = strconv.ParseBool(strings.TrimSpace(v))
 	}
 	switch out.Intent {
