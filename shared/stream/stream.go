@@ -20,7 +20,8 @@
 //     batch are applied and stay applied.
 //
 // Identities of applied and skipped records are remembered with a time to
-// live, so a redelivered batch neither applies nor counts a record twice.
+// live, so a redelivered batch neither applies nor counts a record twice
+// (a consumer may keep skipped ones only: Config.RememberSkippedOnly).
 // Handlers keep their own writes idempotent as well (conditional writes),
 // so a record applied just before a crash and redelivered changes nothing.
 package stream
@@ -100,8 +101,15 @@ type Config struct {
 	// Idempotency remembers applied records; nil relies on the handler's own
 	// conditional writes alone.
 	Idempotency Idempotency
-	Metrics     Metrics
-	Log         *slog.Logger
+	// RememberSkippedOnly keeps keys of skipped records only: for a handler
+	// whose conditional writes make a redelivered record change nothing,
+	// a key written for every applied record costs as much as the record's
+	// own write, to save work only on redelivery, which is rare. Skipped
+	// records are still remembered, so a redelivery neither logs nor
+	// counts them twice.
+	RememberSkippedOnly bool
+	Metrics             Metrics
+	Log                 *slog.Logger
 	// DeadlineMargin: no record is started this close to the invocation's
 	// deadline; the rest are failed for a retry instead of lost to a
 	// timeout. 0 means 2 s.
@@ -361,8 +369,13 @@ func (p *Processor[T]) remember(ctx context.Context, slots []slot[T]) {
 	}
 	var keys []string
 	for i := range slots {
-		if o := slots[i].out; o == Applied || o == Skipped {
+		switch slots[i].out {
+		case Skipped:
 			keys = append(keys, slots[i].key)
+		case Applied:
+			if !p.cfg.RememberSkippedOnly {
+				keys = append(keys, slots[i].key)
+			}
 		}
 	}
 	if len(keys) == 0 {

@@ -362,3 +362,33 @@ func TestEMFCountsSkippedByReason(t *testing.T) {
 		}
 	}
 }
+
+func TestRememberSkippedOnlyAppliesARedeliveryAgainButCountsSkipsOnce(t *testing.T) {
+	var logs bytes.Buffer
+	h, m, idem := newFake(), &counts{}, &memIdem{}
+	p := New[note](h, Config{Name: "test", Idempotency: idem, RememberSkippedOnly: true, Metrics: m,
+		Log: slog.New(slog.NewJSONHandler(&logs, nil))})
+	batch := []Record{noteRec(0, "c1", 1, ""), rec(1, "this is not json"), noteRec(2, "c2", 1, "permanent"), noteRec(3, "c1", 2, "")}
+	for delivery := 1; delivery <= 2; delivery++ {
+		rep := p.Process(context.Background(), batch)
+		wantDup := 0
+		if delivery == 2 {
+			wantDup = 2
+		}
+		if rep.Applied != 2 || rep.Duplicates != wantDup || rep.Skipped != 2-wantDup {
+			t.Errorf("delivery %d: report %+v", delivery, rep)
+		}
+	}
+	if !slices.Equal(h.applied["c1"], []int{1, 2, 1, 2}) {
+		t.Errorf("c1 applied %v, want both records applied by each delivery", h.applied["c1"])
+	}
+	if m.skipped[ReasonNotJSON] != 1 || m.skipped[ReasonInvalid] != 1 {
+		t.Errorf("skip metric %v, want each skipped record counted once", m.skipped)
+	}
+	if n := strings.Count(logs.String(), `"msg":"stream record skipped"`); n != 2 {
+		t.Errorf("%d skip lines, want 2", n)
+	}
+	if len(idem.keys) != 2 {
+		t.Errorf("remembered %v, want the two skipped records only", idem.keys)
+	}
+}

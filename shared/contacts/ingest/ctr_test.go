@@ -180,48 +180,39 @@ func TestReplayInShuffledBatchesWithFailuresMatchesOneCleanPass(t *testing.T) {
 		t.Fatal("the synthetic records hold no repeat contacts; the test would prove little")
 	}
 
-	// Without the keys every redelivery applies its records again, so one
-	// shuffled pass is shown there; with them, three.
-	for _, c := range []struct {
-		o      rigOptions
-		passes int
-	}{{rigOptions{failEvery: 7}, 3}, {rigOptions{failEvery: 7, noIdempotency: true}, 1}} {
-		o := c.o
-		t.Run(fmt.Sprintf("idempotency keys %v", !o.noIdempotency), func(t *testing.T) {
-			if o.noIdempotency && testing.Short() {
-				t.Skip("slow: -short")
-			}
-			r := setup(t, o)
-			rng := rand.New(rand.NewPCG(11, uint64(c.passes)))
-			retries := 0
-			for range c.passes {
-				rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-				for start := 0; start < len(order); {
-					size := min(50+rng.IntN(150), len(order)-start)
-					retries += deliver(t, r.ctr.Handle, kinesisBatch(records, order[start:start+size]))
-					start += size
-				}
-			}
-			if r.db.failed.Load() == 0 || retries == 0 {
-				t.Fatalf("no failures were injected (%d) or retried (%d)", r.db.failed.Load(), retries)
-			}
-			got := r.snapshot(t, records, known)
-			for id, f := range want.Facts {
-				if !reflect.DeepEqual(got.Facts[id], f) {
-					t.Errorf("contact %s facts differ\n got %+v\nwant %+v", id, got.Facts[id], f)
-				}
-				if got.Flags[id] != want.Flags[id] {
-					t.Errorf("contact %s repeat marks %v, want %v", id, got.Flags[id], want.Flags[id])
-				}
-			}
-			for id, p := range want.Profiles {
-				if !reflect.DeepEqual(got.Profiles[id], p) {
-					t.Errorf("profile %s differs\n got %+v\nwant %+v", id, got.Profiles[id], p)
-				}
-			}
-			t.Logf("%d contacts, %d repeats, %d injected failures, %d redeliveries", len(want.Facts), repeats, r.db.failed.Load(), retries)
-		})
+	// Three shuffled passes as the function runs: applied records are not
+	// remembered, so every redelivery applies its records again and only
+	// the handler's own conditional writes keep the result one clean pass.
+	const passes = 3
+	r := setup(t, rigOptions{failEvery: 7})
+	rng := rand.New(rand.NewPCG(11, passes))
+	retries := 0
+	for range passes {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for start := 0; start < len(order); {
+			size := min(50+rng.IntN(150), len(order)-start)
+			retries += deliver(t, r.ctr.Handle, kinesisBatch(records, order[start:start+size]))
+			start += size
+		}
 	}
+	if r.db.failed.Load() == 0 || retries == 0 {
+		t.Fatalf("no failures were injected (%d) or retried (%d)", r.db.failed.Load(), retries)
+	}
+	got := r.snapshot(t, records, known)
+	for id, f := range want.Facts {
+		if !reflect.DeepEqual(got.Facts[id], f) {
+			t.Errorf("contact %s facts differ\n got %+v\nwant %+v", id, got.Facts[id], f)
+		}
+		if got.Flags[id] != want.Flags[id] {
+			t.Errorf("contact %s repeat marks %v, want %v", id, got.Flags[id], want.Flags[id])
+		}
+	}
+	for id, p := range want.Profiles {
+		if !reflect.DeepEqual(got.Profiles[id], p) {
+			t.Errorf("profile %s differs\n got %+v\nwant %+v", id, got.Profiles[id], p)
+		}
+	}
+	t.Logf("%d contacts, %d repeats, %d injected failures, %d redeliveries", len(want.Facts), repeats, r.db.failed.Load(), retries)
 }
 
 func ctrJSON(t testing.TB, mutate func(*connect.ContactRecord)) []byte {

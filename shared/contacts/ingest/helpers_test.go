@@ -95,7 +95,6 @@ type rig struct {
 
 type rigOptions struct {
 	failEvery      int64
-	noIdempotency  bool
 	concurrency    int
 	streams        bool
 	maxRecordBytes int
@@ -113,17 +112,14 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	r.contacts = store.NewContacts(db, env.Tables)
 	r.profiles = store.NewProfiles(db, env.Tables)
 	r.hasher = identity.NewHasher(env.Config.IdentityKey)
-	var idem stream.Idempotency
-	if !o.noIdempotency {
-		idem = store.NewIdempotency(db, env.Tables, 0)
-	}
+	idem := store.NewIdempotency(db, env.Tables, 0)
 	var logOut io.Writer = io.Discard
 	if os.Getenv("INGEST_TEST_LOG") != "" {
 		logOut = os.Stderr
 	}
 	log := slog.New(slog.NewJSONHandler(logOut, nil))
 	r.ctr = stream.New[*connect.ContactRecord](&ingest.CTR{Contacts: r.contacts, Profiles: r.profiles, Hasher: r.hasher, Log: log},
-		stream.Config{Name: "ctr", Idempotency: idem, Metrics: r.skipped, Log: log, Concurrency: o.concurrency, MaxRecordBytes: o.maxRecordBytes})
+		stream.Config{Name: "ctr", Idempotency: idem, RememberSkippedOnly: true, Metrics: r.skipped, Log: log, Concurrency: o.concurrency, MaxRecordBytes: o.maxRecordBytes})
 	r.speech = stream.New[*connect.LensEvent](&ingest.Speech{Contacts: r.contacts, Profiles: r.profiles, Signals: contacts.DefaultSignalTable()},
 		stream.Config{Name: "speech", Idempotency: idem, Metrics: r.skipped, Log: log, Concurrency: o.concurrency})
 	r.events = &ingest.ContactEvents{Contacts: r.contacts, Idempotency: idem, Metrics: r.skipped, Log: log}

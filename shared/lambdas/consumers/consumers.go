@@ -52,8 +52,11 @@ func CTR(_ context.Context, cfg config.Config, clients *awsclients.Clients) (lam
 	}
 	p := stream.New[*connect.ContactRecord](h, stream.Config{
 		Name: "ctr", MaxRecordBytes: maxContactRecordBytes, Concurrency: conc,
-		Idempotency: store.NewIdempotency(clients.Dynamo, tables, 0),
-		Metrics:     stream.EMF(metrics.New(os.Stdout, metrics.Namespace)),
+		// The facts write is conditional on the record's version and the
+		// profile change is idempotent, so only skipped records need a key.
+		Idempotency:         store.NewIdempotency(clients.Dynamo, tables, 0),
+		RememberSkippedOnly: true,
+		Metrics:             stream.EMF(metrics.New(os.Stdout, metrics.Namespace)),
 	})
 	return lambda.NewHandler(p.Handle), nil
 }
