@@ -43,6 +43,10 @@ const (
 	// IndexQuery: Query on the table's indexes only (TableUse.Indexes), not
 	// on the table: for a reader that never reads items by key.
 	IndexQuery
+	// Dedupe: BatchGetItem and BatchWriteItem, the idempotency keys a
+	// consumer reads and remembers many at once (store.Idempotency). IAM
+	// checks BatchWriteItem as an action of its own: Write does not cover it.
+	Dedupe
 )
 
 // TableUse grants one table to a function.
@@ -154,7 +158,12 @@ var Functions = []Function{
 		Trigger: TriggerStream, MemoryMB: 256, Timeout: time.Minute,
 		Tables: []TableUse{
 			{Table: store.ContactsTable, Can: Read | Write},
-			{Table: store.StateTable, Can: Read | Write}, // dedupe on (ContactId, LastUpdateTimestamp)
+			// The caller by identity item, and the contact onto their profile
+			// (GetItem, then a transaction of puts and updates).
+			{Table: store.ProfilesTable, Can: Read | Write},
+			// Only idempotency keys: read for every record, written for skipped
+			// ones (the facts write is conditional on the record's version).
+			{Table: store.StateTable, Can: Dedupe},
 		},
 		Consumes: &StreamSource{
 			Stream: store.ContactRecordsStream, BatchSize: 100, BatchWindow: time.Second,
@@ -166,8 +175,8 @@ var Functions = []Function{
 		Trigger: TriggerStream, MemoryMB: 256, Timeout: 30 * time.Second,
 		Tables: []TableUse{
 			{Table: store.ContactsTable, Can: Read | Write},
-			{Table: store.ProfilesTable, Can: Read | Write}, // life events and churn risk onto the profile
-			{Table: store.StateTable, Can: Read | Write},    // dedupe on (ContactId, segment id)
+			{Table: store.ProfilesTable, Can: Read | Write},       // life events and churn risk onto the profile
+			{Table: store.StateTable, Can: Read | Write | Dedupe}, // dedupe on (ContactId, segment id)
 		},
 		Consumes: &StreamSource{
 			// Segments matter while the contact is live: no batching window, short age.
@@ -180,7 +189,7 @@ var Functions = []Function{
 		Trigger: TriggerContactEvents, MemoryMB: 256, Timeout: 10 * time.Second, ReservedConcurrency: 10,
 		Tables: []TableUse{
 			{Table: store.ContactsTable, Can: Read | Write},
-			{Table: store.StateTable, Can: Read | Write}, // dedupe on event id
+			{Table: store.StateTable, Can: Read | Write | Dedupe}, // queue waiting lists; dedupe on event id
 		},
 	},
 	{

@@ -25,6 +25,7 @@ var dynamoActions = map[Access][]string{
 	Scan:       {"dynamodb:Scan"},
 	Describe:   {"dynamodb:DescribeTable"},
 	IndexQuery: {"dynamodb:Query"},
+	Dedupe:     {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},
 }
 
 // EnvWhatIfFunction names the function that runs what-if chunks
@@ -171,7 +172,7 @@ func (s *Stack) grantTables(role awsiam.Role, f Function) {
 				indexes = append(indexes, jsii.String(*table.TableArn()+"/index/"+ix.Name))
 			}
 		}
-		for _, level := range []Access{Read, Write, Delete, Scan, Describe, IndexQuery} {
+		for _, level := range []Access{Read, Write, Delete, Scan, Describe, IndexQuery, Dedupe} {
 			if use.Can&level == 0 {
 				continue
 			}
