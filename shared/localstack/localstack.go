@@ -90,7 +90,11 @@ func StartKinesis(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"-e", kinesaliteGuard, "--", cli, "--port", strconv.Itoa(port), "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0"}
+	// Every test makes its own streams on the one kinesalite of a test run;
+	// its default limit of 10 shards (an AWS account has hundreds) fails tests
+	// that merely run at the same time.
+	args := []string{"-e", kinesaliteGuard, "--", cli, "--port", strconv.Itoa(port), "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0",
+		"--shardLimit", "1000"}
 	if opts.DataDir != "" {
 		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 			return nil, err
