@@ -175,8 +175,8 @@ var Functions = []Function{
 		Trigger: TriggerStream, MemoryMB: 256, Timeout: 30 * time.Second,
 		Tables: []TableUse{
 			{Table: store.ContactsTable, Can: Read | Write},
-			{Table: store.ProfilesTable, Can: Read | Write},       // life events and churn risk onto the profile
-			{Table: store.StateTable, Can: Read | Write | Dedupe}, // dedupe on (ContactId, segment id)
+			{Table: store.ProfilesTable, Can: Read | Write}, // life events and churn risk onto the profile
+			{Table: store.StateTable, Can: Dedupe},          // only its idempotency keys: (ContactId, segment id)
 		},
 		Consumes: &StreamSource{
 			// Segments matter while the contact is live: no batching window, short age.
