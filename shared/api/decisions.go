@@ -110,7 +110,7 @@ func (s *Server) simulatedCustomer(ctx context.Context, req simulateRequest, now
 			// Inline attributes need no identity: nothing is stored.
 			in.CustomerID = "simulation"
 		}
-		p, err = in.Build(s.deps.Identity, now)
+		p, err = in.Build(s.identity, now)
 		if err != nil {
 			if problems, ok := apperr.AsProblems(err); ok {
 				for i := range problems {
@@ -125,11 +125,11 @@ func (s *Server) simulatedCustomer(ctx context.Context, req simulateRequest, now
 	case req.ProfileID != "":
 		p, err = s.deps.Profiles.Get(ctx, req.ProfileID)
 	case req.Phone != "":
-		p, err = s.lookupBy(ctx, s.deps.Identity.Phone, req.Phone)
+		p, err = s.lookupBy(ctx, s.identity.Phone, req.Phone)
 	case req.Email != "":
-		p, err = s.lookupBy(ctx, s.deps.Identity.Email, req.Email)
+		p, err = s.lookupBy(ctx, s.identity.Email, req.Email)
 	case req.CustomerID != "":
-		p, err = s.lookupBy(ctx, s.deps.Identity.CustomerID, req.CustomerID)
+		p, err = s.lookupBy(ctx, s.identity.CustomerID, req.CustomerID)
 	default:
 		return nil, false, nil
 	}

@@ -101,7 +101,7 @@ func (s *Server) createProfile() http.Handler {
 			return
 		}
 		now := s.now()
-		p, err := in.Build(s.deps.Identity, now)
+		p, err := in.Build(s.identity, now)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -130,7 +130,7 @@ func (s *Server) updateProfile() http.Handler {
 			return requiredVersion(r, in.Version, profileItems.kind)
 		},
 		change: func(e edit, in *profiles.Input, p *profiles.Profile) error {
-			return in.Apply(s.deps.Identity, e.now, p)
+			return in.Apply(s.identity, e.now, p)
 		},
 	})
 }
@@ -172,11 +172,11 @@ func (s *Server) lookupKey(r *http.Request) (identity.Key, error) {
 		if rest, ok := strings.CutPrefix(value, " "); ok {
 			value = "+" + rest
 		}
-		return s.deps.Identity.Phone(value)
+		return s.identity.Phone(value)
 	case "email":
-		return s.deps.Identity.Email(value)
+		return s.identity.Email(value)
 	default:
-		return s.deps.Identity.CustomerID(value)
+		return s.identity.CustomerID(value)
 	}
 }
 

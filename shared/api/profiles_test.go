@@ -403,6 +403,8 @@ func TestLookupProfile(t *testing.T) {
 		{"phone, encoded +", "phone=%2B15551230001", 200, "", ""},
 		{"phone, raw + (arrives as a space)", "phone=+15551230001", 200, "", ""},
 		{"phone with spaces", "phone=%2B1%20555%20123%200001", 200, "", ""},
+		{"phone with brackets and dashes", "phone=%2B1%20(555)%20123-0001", 200, "", ""},
+		{"phone with a trunk 1 after the country code", "phone=%2B1%201%20555%20123%200001", 200, "", ""},
 		{"email in another case", "email=ANN@example.com", 200, "", ""},
 		{"customer id", "customerId=CUST-1", 200, "", ""},
 		{"unknown phone", "phone=%2B15559999999", 404, "not_found", ""},

@@ -17,6 +17,7 @@ import (
 
 	"github.com/conduit-cx/conduit/shared/decide"
 	"github.com/conduit-cx/conduit/shared/identity"
+	"github.com/conduit-cx/conduit/shared/identity/phoneinput"
 	"github.com/conduit-cx/conduit/shared/logging"
 	"github.com/conduit-cx/conduit/shared/voice"
 )
@@ -29,7 +30,8 @@ const MaxBodyBytes = 256 << 10
 type Deps struct {
 	Profiles ProfileStore
 	// Identity hashes the phone numbers, emails and customer ids of
-	// requests; the raw values go no further.
+	// requests; the raw values go no further. The API reads a phone
+	// number as a person writes it (phoneinput) before hashing it.
 	Identity identity.Hasher
 	// Erasers remove what other stores hold about an erased profile
 	// (contacts, offer history); each runs on every erasure request.
@@ -78,9 +80,11 @@ func (r Route) Pattern() string { return r.Method + " " + r.Path }
 
 // Server is the API's http.Handler.
 type Server struct {
-	deps   Deps
-	mux    *http.ServeMux
-	routes []Route
+	deps Deps
+	// identity is deps.Identity reading phone numbers as people write them.
+	identity phoneinput.Hasher
+	mux      *http.ServeMux
+	routes   []Route
 }
 
 // NewServer builds the API over its dependencies.
@@ -91,7 +95,7 @@ func NewServer(deps Deps) *Server {
 	if deps.Log == nil {
 		deps.Log = slog.Default()
 	}
-	s := &Server{deps: deps, mux: http.NewServeMux()}
+	s := &Server{deps: deps, identity: phoneinput.Hasher{Hasher: deps.Identity}, mux: http.NewServeMux()}
 	s.registerRoutes()
 	return s
 }

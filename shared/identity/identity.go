@@ -7,12 +7,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/mail"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/nyaruka/phonenumbers"
 
 	"github.com/conduit-cx/conduit/shared/apperr"
 )
@@ -66,32 +63,32 @@ func (h Hasher) key_(kind Kind, normalised string) Key {
 	return Key(string(kind) + "#" + hex.EncodeToString(mac.Sum(nil)))
 }
 
-// NormalisePhone parses a phone number that must be in E.164 form
-// (+ and country code) and returns it in canonical E.164.
-func NormalisePhone(raw string) (string, error) {
-	raw = strings.TrimSpace(raw)
-	if !strings.HasPrefix(raw, "+") {
-		return "", fmt.Errorf("must be in E.164 form, starting with + and the country code")
-	}
-	if strings.ContainsFunc(raw[1:], func(r rune) bool {
-		return !(r >= '0' && r <= '9' || r == ' ' || r == '-' || r == '(' || r == ')' || r == '.')
-	}) {
-		return "", fmt.Errorf("must hold only digits after the +")
-	}
-	num, err := phonenumbers.Parse(raw, "")
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
-		return "", fmt.Errorf("is not a possible phone number in E.164 form")
-	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
-}
-
-// Phone hashes an E.164 phone number.
-func (h Hasher) Phone(raw string) (Key, error) {
-	e164, err := NormalisePhone(raw)
-	if err != nil {
-		return "", apperr.Invalid("phone", "%s", err.Error())
+// Phone hashes a phone number in canonical E.164: "+", a first digit 1-9
+// and 7-15 digits in all, nothing else. Amazon Connect gives the caller's
+// number in this form; a number a person typed (with spaces, dashes or a
+// trunk 0) goes through phoneinput first. The check stays this strict and
+// cheap so that every function can hash a caller's number without linking
+// a phone-number library, and the same number always makes the same key.
+func (h Hasher) Phone(e164 string) (Key, error) {
+	if !isE164(e164) {
+		return "", apperr.Invalid("phone", "must be in canonical E.164 form: +, the country code and the number, 7-15 digits and nothing else")
 	}
 	return h.key_(Phone, e164), nil
+}
+
+// isE164 reports whether s is a phone number in canonical E.164 form: "+",
+// a first digit 1-9 and 7-15 digits in all, nothing else.
+func isE164(s string) bool {
+	digits := strings.TrimPrefix(s, "+")
+	if len(digits) == len(s) || len(digits) < 7 || len(digits) > 15 || digits[0] == '0' {
+		return false
+	}
+	for i := range len(digits) {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Email hashes an email address, lower-cased.

@@ -3,6 +3,8 @@ package identity
 import (
 	"strings"
 	"testing"
+
+	"github.com/conduit-cx/conduit/shared/apperr"
 )
 
 var testHasher = NewHasher([]byte("0123456789abcdef0123456789abcdef"))
@@ -15,18 +17,29 @@ func TestPhoneKeysAreStableAndNeverRaw(t *testing.T) {
 		wantErr bool
 	}{
 		{"same number same key", "+14155550100", "+14155550100", true, false},
-		{"spaces are normalised away", "+1 415 555 0100", "+14155550100", true, false},
 		{"different numbers differ", "+14155550100", "+14155550101", false, false},
+		{"shortest E.164, 7 digits", "+6831234", "+6831235", false, false},
+		{"longest E.164, 15 digits", "+882345678901234", "+882345678901235", false, false},
+		// Only canonical E.164: a number a person wrote goes through phoneinput.
+		{"spaces are not canonical", "+1 415 555 0100", "", false, true},
+		{"dashes are not canonical", "+1-415-555-0100", "", false, true},
+		{"surrounding space is not canonical", " +14155550100", "", false, true},
 		{"no plus is not E.164", "4155550100", "", false, true},
+		{"two pluses", "++14155550100", "", false, true},
+		{"country code 0 does not exist", "+04155550100", "", false, true},
 		{"letters are refused", "+1415CALLNOW", "", false, true},
-		{"too short", "+1", "", false, true},
+		{"non-ASCII digits are refused", "+١٤١٥٥٥٥٠١٠٠", "", false, true},
+		{"too short", "+123456", "", false, true},
+		{"too long", "+1234567890123456", "", false, true},
+		{"only a plus", "+", "", false, true},
+		{"empty", "", "", false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ka, err := testHasher.Phone(tc.a)
 			if tc.wantErr {
-				if err == nil {
-					t.Fatalf("want an error for %q", tc.a)
+				if ps, ok := apperr.AsProblems(err); !ok || len(ps) != 1 || ps[0].Field != "phone" {
+					t.Fatalf("Phone(%q): want one problem with phone, got %v", tc.a, err)
 				}
 				return
 			}
@@ -37,7 +50,7 @@ func TestPhoneKeysAreStableAndNeverRaw(t *testing.T) {
 			if (ka == kb) != tc.same {
 				t.Fatalf("keys %s and %s: same=%v, want %v", ka, kb, ka == kb, tc.same)
 			}
-			if strings.Contains(string(ka), "4155550100") || !ka.Valid() || ka.Kind() != Phone {
+			if strings.Contains(string(ka), strings.TrimPrefix(tc.a, "+")) || !ka.Valid() || ka.Kind() != Phone {
 				t.Fatalf("bad key %q", ka)
 			}
 		})
@@ -86,4 +99,25 @@ func BenchmarkPhone(b *testing.B) {
 	for b.Loop() {
 		_, _ = testHasher.Phone("+14155550100")
 	}
+}
+
+// FuzzPhone: whatever the strict check accepts is "+" and 7-15 ASCII
+// digits, the first not 0, and hashes to a valid phone key.
+func FuzzPhone(f *testing.F) {
+	for _, s := range []string{"+14155550100", "+6831234", "+1 415", "+0123456789", "+١٤١٥٥٥٥٠١٠٠", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := testHasher.Phone(s)
+		if err != nil {
+			return
+		}
+		digits, ok := strings.CutPrefix(s, "+")
+		if !ok || len(digits) < 7 || len(digits) > 15 || digits[0] == '0' || strings.Trim(digits, "0123456789") != "" {
+			t.Fatalf("accepted %q", s)
+		}
+		if !k.Valid() || k.Kind() != Phone {
+			t.Fatalf("bad key %q for %q", k, s)
+		}
+	})
 }

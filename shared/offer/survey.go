@@ -213,7 +213,8 @@ func (h *SurveyHandler) Handle(ctx context.Context, payload json.RawMessage) (an
 }
 
 // identifyCaller is the customer's identity key from the flow: a customer
-// id parameter wins over the caller's phone number; "" when neither is usable.
+// id parameter wins over the caller's phone number (Connect's canonical
+// E.164, hashed as it is); "" when neither is usable.
 func identifyCaller(ev connect.FlowEvent, h identity.Hasher) identity.Key {
 	if id, ok := ev.Lookup(ParamCustomerID); ok && strings.TrimSpace(id) != "" {
 		if k, err := h.CustomerID(id); err == nil {

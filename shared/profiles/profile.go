@@ -334,10 +334,20 @@ type SocialHandle struct {
 	Handle  string `json:"handle"`
 }
 
+// Hasher turns the raw identities of an Input into keys. identity.Hasher
+// takes a phone number only in canonical E.164 (as generated or as Amazon
+// Connect gives it); phoneinput.Hasher also takes one as a person wrote it.
+type Hasher interface {
+	Phone(raw string) (identity.Key, error)
+	Email(raw string) (identity.Key, error)
+	CustomerID(raw string) (identity.Key, error)
+	SocialHandle(network, handle string) (identity.Key, error)
+}
+
 // Build validates in for a new profile and returns a profile with the
 // input's fields and identity keys (ID, version and times are the caller's
 // to set). Every problem is reported at once.
-func (in Input) Build(h identity.Hasher, now time.Time) (Profile, error) {
+func (in Input) Build(h Hasher, now time.Time) (Profile, error) {
 	var p Profile
 	err := in.apply(h, now, &p, true)
 	return p, err
@@ -348,7 +358,7 @@ func (in Input) Build(h identity.Hasher, now time.Time) (Profile, error) {
 // A phone, email or customer id replaces the identity of that kind. Consent
 // is not changed here (SetConsent records who and when). Nothing changes
 // unless the whole input is valid.
-func (in Input) Apply(h identity.Hasher, now time.Time, p *Profile) error {
+func (in Input) Apply(h Hasher, now time.Time, p *Profile) error {
 	next := p.Clone()
 	if err := in.apply(h, now, &next, false); err != nil {
 		return err
@@ -357,7 +367,7 @@ func (in Input) Apply(h identity.Hasher, now time.Time, p *Profile) error {
 	return nil
 }
 
-func (in Input) apply(h identity.Hasher, now time.Time, p *Profile, create bool) error {
+func (in Input) apply(h Hasher, now time.Time, p *Profile, create bool) error {
 	var problems apperr.Problems
 	setIdentity := func(k identity.Key, err error) {
 		if err != nil {

@@ -43,7 +43,7 @@ func TestBuild(t *testing.T) {
 				t.Errorf("consent %v; want an empty map", p.Consent)
 			}
 		}},
-		{"every identity, hashed", Input{Phone: "+1 555 123 0001", Email: "Ann@Example.com", CustomerID: "C-1"}, nil, func(t *testing.T, p Profile) {
+		{"every identity, hashed", Input{Phone: "+15551230001", Email: "Ann@Example.com", CustomerID: "C-1"}, nil, func(t *testing.T, p Profile) {
 			phone, _ := hasher.Phone("+15551230001")
 			email, _ := hasher.Email("ann@example.com")
 			customer, _ := hasher.CustomerID("C-1")
@@ -78,6 +78,9 @@ func TestBuild(t *testing.T) {
 		}},
 		{"no identity", Input{Segments: []string{"a"}}, []string{"phone"}, nil},
 		{"phone not E.164", Input{Phone: "5551230001"}, []string{"phone"}, nil},
+		// identity.Hasher takes canonical E.164 only; the API reads a number
+		// as a person wrote it through phoneinput.Hasher first.
+		{"phone not canonical", Input{Phone: "+1 555 123 0001"}, []string{"phone"}, nil},
 		{"bad email", Input{Email: "ann@example"}, []string{"email"}, nil},
 		{"customer id too long", Input{CustomerID: string(make([]byte, 129))}, []string{"customerId"}, nil},
 		{"bad value tier", Input{CustomerID: "c", ValueTier: "diamond"}, []string{"valueTier"}, nil},

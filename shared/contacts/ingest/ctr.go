@@ -110,7 +110,8 @@ func (h *CTR) Apply(ctx context.Context, r stream.Record, it stream.Item[*connec
 }
 
 // identify finds the caller's profile by phone number; "" when the caller
-// is unknown, erased or the number unusable.
+// is unknown, erased or the number unusable. Connect gives the number in
+// canonical E.164, which is hashed as it is.
 func (h *CTR) identify(ctx context.Context, rec *connect.ContactRecord) (string, error) {
 	if !rec.CustomerEndpoint.IsPhone() {
 		return "", nil

@@ -373,7 +373,8 @@ func (h *Handler) record(ev connect.FlowEvent, in decide.Input, d *decide.Decisi
 
 // identify turns what the flow knows of the customer into an identity key:
 // a customer id from the flow wins over the caller's phone number. An
-// unusable identity makes the caller anonymous; it is never logged.
+// unusable identity makes the caller anonymous; it is never logged. Connect
+// gives the caller's number in canonical E.164, which is hashed as it is.
 func (h *Handler) identify(ctx context.Context, ev connect.FlowEvent) identity.Key {
 	if id, ok := ev.Lookup(offer.ParamCustomerID); ok && strings.TrimSpace(id) != "" {
 		k, err := h.d.Hasher.CustomerID(id)
