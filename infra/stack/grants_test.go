@@ -46,16 +46,19 @@ import (
 // order they are fed. Stream consumers' samples are single records; the
 // test wraps each in a Kinesis event as the event source mapping would.
 var sampleGlobs = map[string][]string{
-	"api":           {"api/*.json", "social/*.json"},
-	"offer":         {"offer/*.json"},
-	"outcome":       {"outcome/*.json"},
-	"survey":        {"survey/*.json"},
-	"ctr":           {"connect/ctr.json"},
-	"speech":        {"connect/lens-started.json", "connect/lens-segments.json", "connect/lens-chat-segments.json", "connect/lens-completed.json", "connect/lens-chat-completed.json"},
-	"contactevents": {"connect/contact-event-*.json"},
-	"rollup":        {"rollup/*.json"},
-	"loadwatch":     {"loadwatch/*.json"},
-	"campaigns":     {"campaigns/*.json"},
+	"api":     {"api/*.json", "social/*.json"},
+	"offer":   {"offer/*.json"},
+	"outcome": {"outcome/*.json"},
+	"survey":  {"survey/*.json"},
+	"ctr":     {"connect/ctr.json"},
+	"speech":  {"connect/lens-started.json", "connect/lens-segments.json", "connect/lens-chat-segments.json", "connect/lens-completed.json", "connect/lens-chat-completed.json"},
+	// In a contact's order, so QUEUED puts it on the queue's waiting list
+	// (a QUEUED after DISCONNECTED rightly changes nothing).
+	"contactevents": {"connect/contact-event-queued.json", "connect/contact-event-routing-criteria.json",
+		"connect/contact-event-connected.json", "connect/contact-event-data-updated.json", "connect/contact-event-disconnected.json"},
+	"rollup":    {"rollup/*.json"},
+	"loadwatch": {"loadwatch/*.json"},
+	"campaigns": {"campaigns/*.json"},
 }
 
 // What the samples refer to, seeded so that their interesting paths run.
