@@ -161,8 +161,9 @@ func (s *Stack) addFunction(f Function) {
 }
 
 // grantTables gives the role exactly the actions of each access level, on the
-// table and, for reads, on each of its indexes by name (no index wildcard);
-// IndexQuery names the indexes only.
+// table and, for reads, Query on each of its indexes by name (no index
+// wildcard; an index answers nothing but Query and Scan); IndexQuery names
+// the indexes only.
 func (s *Stack) grantTables(role awsiam.Role, f Function) {
 	for _, use := range f.Tables {
 		table := s.Tables[use.Table.Suffix]
@@ -179,7 +180,10 @@ func (s *Stack) grantTables(role awsiam.Role, f Function) {
 			var resources []*string
 			switch level {
 			case Read:
-				resources = append([]*string{table.TableArn()}, indexes...)
+				if len(indexes) > 0 {
+					role.AddToPolicy(statement(dynamoActions[IndexQuery], indexes...))
+				}
+				resources = []*string{table.TableArn()}
 			case IndexQuery:
 				resources = indexes
 			default:

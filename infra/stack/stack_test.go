@@ -675,6 +675,14 @@ func TestIAMLeastPrivilege(t *testing.T) {
 					}
 					for _, r := range asList(st["Resource"]) {
 						text := resourceText(r)
+						if strings.Contains(text, "/index/") {
+							// An index answers only Query and Scan.
+							for _, a := range asList(st["Action"]) {
+								if a != "dynamodb:Query" && a != "dynamodb:Scan" {
+									t.Errorf("%s: %s on index %s", owner, a, text)
+								}
+							}
+						}
 						switch {
 						case text == "*":
 							t.Errorf("%s: resource * for %s", owner, jsonOf(st["Action"]))
