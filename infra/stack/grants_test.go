@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/conduit-cx/conduit/scripts/localconnect"
 	"github.com/conduit-cx/conduit/scripts/seed"
 	"github.com/conduit-cx/conduit/shared/awsclients"
 	"github.com/conduit-cx/conduit/shared/campaignjob"
@@ -289,7 +289,11 @@ func runSamples(t *testing.T, name string, fn lambdas.Function) []use {
 	cfg.DynamoDBEndpoint = rec.proxy(t, env.Config.DynamoDBEndpoint)
 	cfg.KinesisEndpoint = rec.proxy(t, env.Config.KinesisEndpoint)
 	if name == "loadwatch" {
-		cfg.ConnectEndpoint, cfg.ConnectInstanceID, cfg.ConnectQueueIDs = connectStandIn(t), "inst-1", []string{"q-1"}
+		// The local Amazon Connect endpoint the runner serves, with its demo queues.
+		connectAPI := httptest.NewServer(&localconnect.Server{})
+		t.Cleanup(connectAPI.Close)
+		cfg.ConnectEndpoint, cfg.ConnectInstanceID = connectAPI.URL, localconnect.DefaultInstanceID
+		cfg.ConnectQueueIDs = localconnect.QueueIDs(localconnect.DefaultQueues)
 	}
 	clients, err := awsclients.New(ctx, cfg)
 	if err != nil {
@@ -419,24 +423,4 @@ func seedFor(t *testing.T, ctx context.Context, name string, env storetest.Env) 
 			t.Fatal(err)
 		}
 	}
-}
-
-// connectStandIn answers the two Amazon Connect operations the load
-// watcher calls, for instance inst-1 and queue q-1.
-func connectStandIn(t *testing.T) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case r.Method == http.MethodPost && r.URL.Path == "/metrics/current/inst-1":
-			_, _ = io.WriteString(w, `{"DataSnapshotTime":`+strconv.FormatInt(time.Now().Unix(), 10)+`,"MetricResults":[{"Dimensions":{"Queue":{"Id":"q-1","Arn":"arn"}},
-				"Collections":[{"Metric":{"Name":"CONTACTS_IN_QUEUE","Unit":"COUNT"},"Value":3},{"Metric":{"Name":"OLDEST_CONTACT_AGE","Unit":"SECONDS"},"Value":20},
-				{"Metric":{"Name":"AGENTS_AVAILABLE","Unit":"COUNT"},"Value":2},{"Metric":{"Name":"AGENTS_ON_CONTACT","Unit":"COUNT"},"Value":5}]}]}`)
-		case r.Method == http.MethodGet && r.URL.Path == "/queues-summary/inst-1":
-			_, _ = io.WriteString(w, `{"QueueSummaryList":[{"Id":"q-1","Arn":"arn","Name":"Sales","QueueType":"STANDARD"}]}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
 }
