@@ -3,15 +3,13 @@ package loadjob
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/conduit-cx/conduit/scripts/localconnect"
 	"github.com/conduit-cx/conduit/shared/config"
 	"github.com/conduit-cx/conduit/shared/load"
 	"github.com/conduit-cx/conduit/shared/loadwatch"
@@ -49,22 +47,17 @@ func TestLoadWatchNeedsItsQueues(t *testing.T) {
 func TestLoadWatchAnswersTheSampleEvent(t *testing.T) {
 	env := storetest.New(t)
 	ctx := context.Background()
-	connectAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case r.Method == http.MethodPost && r.URL.Path == "/metrics/current/inst-1":
-			_, _ = io.WriteString(w, `{"DataSnapshotTime":`+strconv.FormatInt(time.Now().Unix(), 10)+`,"MetricResults":[{"Dimensions":{"Queue":{"Id":"q-1","Arn":"arn"}},
-				"Collections":[{"Metric":{"Name":"CONTACTS_IN_QUEUE","Unit":"COUNT"},"Value":18},{"Metric":{"Name":"OLDEST_CONTACT_AGE","Unit":"SECONDS"},"Value":200},
-				{"Metric":{"Name":"AGENTS_AVAILABLE","Unit":"COUNT"},"Value":0},{"Metric":{"Name":"AGENTS_ON_CONTACT","Unit":"COUNT"},"Value":10}]}]}`)
-		case r.Method == http.MethodGet && r.URL.Path == "/queues-summary/inst-1":
-			_, _ = io.WriteString(w, `{"QueueSummaryList":[{"Id":"q-1","Arn":"arn","Name":"Sales","QueueType":"STANDARD"}]}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
+	// The local Amazon Connect endpoint the runner serves, its Sales queue
+	// overloaded: 18 waiting, the oldest for 200 s, no agent free.
+	connect := &localconnect.Server{Queues: []localconnect.Queue{{ID: "q-1", Name: "Sales"}}}
+	n := func(v float64) *float64 { return &v }
+	if err := connect.Set("Sales", localconnect.Setting{ContactsInQueue: n(18), OldestContactAge: n(200), AgentsAvailable: n(0), AgentsOnContact: n(10)}); err != nil {
+		t.Fatal(err)
+	}
+	connectAPI := httptest.NewServer(connect)
 	defer connectAPI.Close()
 	cfg := env.Config
-	cfg.ConnectEndpoint, cfg.ConnectInstanceID, cfg.ConnectQueueIDs = connectAPI.URL, "inst-1", []string{"q-1"}
+	cfg.ConnectEndpoint, cfg.ConnectInstanceID, cfg.ConnectQueueIDs = connectAPI.URL, localconnect.DefaultInstanceID, []string{"q-1"}
 	h, err := LoadWatch(ctx, cfg, env.Clients)
 	if err != nil {
 		t.Fatal(err)
